@@ -1,0 +1,53 @@
+# The single entry point. `make demo` runs the pipeline; `make test` runs the tests.
+# Both install uv and the locked environment first, on a machine with nothing but Python.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+export JCW_DATA_DIR ?= $(CURDIR)/data
+
+PERIODS ?=
+
+.PHONY: setup demo test lint format airflow bench docs rebuild clean
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+setup: $(VENV)/.synced ## Install uv and the locked environment
+
+demo: setup ## Run the pipeline through Airflow against the simulator and print the national table
+	$(PY) scripts/demo.py $(if $(PERIODS),--periods $(PERIODS))
+
+test: setup lint ## Lint, then run every test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff (with Airflow AIR rules) and SQLFluff (dbt templater, DuckDB dialect)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && $(VENV)/bin/sqlfluff lint models
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	cd dbt_project && $(VENV)/bin/sqlfluff fix models
+
+airflow: setup ## Start the Airflow UI on the demo's data
+	$(PY) scripts/airflow_local.py ui
+
+bench: setup ## Benchmarks: prints a table, writes bench/results/*.json
+	$(PY) -m bench $(BENCH_ARGS)
+
+rebuild: setup ## Delete the warehouse and rebuild it from the files under data/
+	$(VENV)/bin/jcw rebuild
+
+clean:
+	rm -rf data .venv .tools

@@ -1,0 +1,61 @@
+"""Settings of the pipeline: paths, limits and names, in one place.
+
+Every path derives from ``JCW_DATA_DIR`` (default ``./data`` below the project root), so a
+test or a second deployment points the whole product somewhere else with one variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Root of every file the product writes (landing zone, results, warehouse, mail)."""
+    return Path(os.environ.get("JCW_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+
+
+# Layout below data_dir(); see docs/architecture.md for what lives where.
+LANDING = "landing"  # landing/objects/<sha[:2]>/<sha>, landing/records/<period>/<ags>/rNNNN.json
+FETCH_LOG = "fetch_log"  # fetch_log/<period>/<ags>.json: last fetch outcome (state, replaced)
+VALIDATION = "validation"  # validation/<period>/<ags>/rNNNN.json: every verdict
+QUARANTINE = "quarantine"  # quarantine/<period>/<ags>/rNNNN.json: rejected reports
+ACCEPTED = "accepted"  # accepted/<period>/<ags>/rNNNN.parquet: canonical rows
+OUTBOX = "outbox"  # outbox/{pending,sent}/<key>.eml: alert mails
+MAILDIR = "mail"  # maildir of the local SMTP sink (embedded default only)
+WAREHOUSE = "warehouse"  # warehouse/build.duckdb (dbt), warehouse/jobcenters.duckdb (BI)
+DOCS = "docs"  # generated HTML: validation reports, dbt docs, national report
+
+REGISTRY_CSV = Path(
+    os.environ.get("JCW_REGISTRY_CSV", PROJECT_ROOT / "dbt_project" / "seeds" / "jobcenters.csv")
+)
+LANDS_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "lands.csv"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# First reporting month of SGB II.
+FIRST_PERIOD = "2005-01"
+# Reports for month M are due on this day of month M+1.
+DUE_DAY = 10
+# Figures are provisional for this many months (the BA's Wartezeit).
+WARTEZEIT_MONTHS = 3
+
+# HTTP limits of the fetch client.
+CONNECT_TIMEOUT_S = float(os.environ.get("JCW_CONNECT_TIMEOUT_S", "5"))
+READ_TIMEOUT_S = float(os.environ.get("JCW_READ_TIMEOUT_S", "15"))
+TOTAL_DEADLINE_S = float(os.environ.get("JCW_TOTAL_DEADLINE_S", "60"))
+MAX_BODY_BYTES = int(os.environ.get("JCW_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+MAX_RETRIES = int(os.environ.get("JCW_MAX_RETRIES", "4"))
+BACKOFF_BASE_S = float(os.environ.get("JCW_BACKOFF_BASE_S", "0.5"))
+MAX_RETRY_AFTER_S = float(os.environ.get("JCW_MAX_RETRY_AFTER_S", "30"))
+
+# Airflow connection id of a jobcenter's endpoint: host = base URL, password = bearer token.
+# In the embedded default they come from environment variables AIRFLOW_CONN_JC_<AGS>.
+CONNECTION_ID_TEMPLATE = "jc_{kreis_ags}"
+
+# Mail.
+SMTP_CONN_ID = "smtp_default"
+TEAM_EMAIL = os.environ.get("JCW_TEAM_EMAIL", "statistik-zentrale@jcw.test")
+MAIL_FROM = os.environ.get("JCW_MAIL_FROM", "jcw-pipeline@jcw.test")
