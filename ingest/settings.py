@@ -59,3 +59,8 @@ CONNECTION_ID_TEMPLATE = "jc_{kreis_ags}"
 SMTP_CONN_ID = "smtp_default"
 TEAM_EMAIL = os.environ.get("JCW_TEAM_EMAIL", "statistik-zentrale@jcw.test")
 MAIL_FROM = os.environ.get("JCW_MAIL_FROM", "jcw-pipeline@jcw.test")
+
+# Optional CA bundle for jobcenter endpoints with a private CA. TLS is verified either way.
+CA_BUNDLE = os.environ.get("JCW_CA_BUNDLE") or None
+# A temp file (a killed writer's leftover) older than this many seconds may be removed.
+STALE_TEMP_S = float(os.environ.get("JCW_STALE_TEMP_S", "3600"))
