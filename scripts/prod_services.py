@@ -11,11 +11,21 @@ PostgreSQL cluster and a private Redis server under a directory of your choice, 
 `start` prints the environment Airflow needs (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN, the Celery
 broker and result backend) as KEY=value lines. Nothing is installed system-wide except the two
 Debian packages, and nothing listens on anything but 127.0.0.1.
+
+Two small deployment steps live here too, because docker-compose.yml and the tests run the
+same commands (docs/operations.md):
+
+    python scripts/prod_services.py admin-password --file PASSWORDS_JSON
+        writes the SimpleAuthManager passwords file with the admin password taken from the
+        environment variable AIRFLOW_ADMIN_PASSWORD (never from the command line);
+    python scripts/prod_services.py simulator-connections --base-url URL --seed 42 --out FILE
+        turns the simulator's connection lines into a file for `airflow connections import`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pwd
 import signal
@@ -259,17 +269,87 @@ def airflow_env(pg: Postgres, redis: Redis | None) -> dict[str, str]:
     return env
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only, atomically (temp name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_admin_password(path: Path, password: str, user: str = "admin") -> None:
+    """Store the SimpleAuthManager password of `user` in its passwords file (mode 0600)."""
+    if not password:
+        raise ServiceError("AIRFLOW_ADMIN_PASSWORD is empty; set it in .env")
+    passwords = json.loads(path.read_text() or "{}") if path.exists() else {}
+    passwords[user] = password
+    _write_private(path, json.dumps(passwords) + "\n")
+
+
+def connections_import_file(lines: str) -> dict[str, dict]:
+    """Turn `AIRFLOW_CONN_JC_<AGS>=<json>` lines into `{"jc_<ags>": {...}}` for import."""
+    connections: dict[str, dict] = {}
+    for number, line in enumerate(lines.splitlines(), 1):
+        key, sep, value = line.strip().partition("=")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not sep or not key.startswith("AIRFLOW_CONN_"):
+            raise ServiceError(f"line {number}: expected AIRFLOW_CONN_<ID>=<json>, got {key!r}")
+        try:
+            conn = json.loads(value.strip().strip("'"))
+        except ValueError:
+            raise ServiceError(f"line {number}: {key} does not hold a JSON connection") from None
+        connections[key.removeprefix("AIRFLOW_CONN_").lower()] = conn
+    if not connections:
+        raise ServiceError("no connection lines found")
+    return connections
+
+
+def simulator_connections(base_url: str, seed: int, out: Path) -> int:
+    """Write the simulator's jobcenter connections as an import file; return their number."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "connections", "--base-url", base_url,
+         "--seed", str(seed)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise ServiceError(f"simulator connections failed: {proc.stderr.strip()[-2000:]}")
+    connections = connections_import_file(proc.stdout)
+    _write_private(out, json.dumps(connections, indent=1) + "\n")
+    return len(connections)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line: `start` or `stop` the services under --root."""
+    """Command line: start/stop the services, write the admin password or connections file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["start", "stop"])
-    parser.add_argument("--root", type=Path, required=True, help="directory for data and logs")
-    parser.add_argument("--pg-port", type=int, default=5433)
-    parser.add_argument("--redis-port", type=int, default=6380)
-    parser.add_argument("--no-redis", action="store_true", help="PostgreSQL only (LocalExecutor)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    for name in ("start", "stop"):
+        p = sub.add_parser(name, help=f"{name} PostgreSQL and Redis under --root")
+        p.add_argument("--root", type=Path, required=True, help="directory for data and logs")
+        p.add_argument("--pg-port", type=int, default=5433)
+        p.add_argument("--redis-port", type=int, default=6380)
+        p.add_argument("--no-redis", action="store_true", help="PostgreSQL only (LocalExecutor)")
+    p = sub.add_parser("admin-password", help="write $AIRFLOW_ADMIN_PASSWORD to the passwords file")
+    p.add_argument("--file", type=Path, required=True)
+    p = sub.add_parser("simulator-connections", help="simulator tokens -> connections import file")
+    p.add_argument("--base-url", required=True)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    root: Path = args.root.resolve()
     try:
+        if args.action == "admin-password":
+            write_admin_password(args.file, os.environ.get("AIRFLOW_ADMIN_PASSWORD", ""))
+            print(f"admin password stored in {args.file}")
+            return 0
+        if args.action == "simulator-connections":
+            count = simulator_connections(args.base_url, args.seed, args.out)
+            print(f"{count} connections written to {args.out}")
+            return 0
+        root: Path = args.root.resolve()
         if args.action == "start":
             root.mkdir(parents=True, exist_ok=True)
             pg = start_postgres(root, args.pg_port)
@@ -294,9 +374,11 @@ __all__ = [
     "Redis",
     "ServiceError",
     "airflow_env",
+    "connections_import_file",
     "ensure_debian_package",
     "start_postgres",
     "start_redis",
     "stop_postgres",
     "stop_redis",
+    "write_admin_password",
 ]
