@@ -1,0 +1,71 @@
+"""
+# jcw_warehouse — build and publish the warehouse when new verdicts exist
+
+Data-aware: scheduled on the asset `jcw://accepted-reports` (emitted by the `validate` tasks
+of `jcw_collect` and `jcw_intake`), never on the clock.
+
+1. `build` — one `dbt build` (dbt-duckdb) over the files under `data/`; raises and publishes
+   nothing if a model or a dbt test fails (BI keeps the previous snapshot).
+2. `publish` — atomic replace of `data/warehouse/jobcenters.duckdb`, the read-only snapshot
+   BI tools open.
+3. `docs` — dbt docs into `data/docs/dbt/`.
+
+DuckDB has a single writer, so at most one run at a time (`max_active_runs=1`) and every
+task sits in the 1-slot pool `duckdb_writer`. The build covers every month that has files
+(not only those named in the triggering asset events): bursts of asset events can coalesce
+into one run, and a full pass over the files is the only way a run cannot miss a month.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import dag, get_current_context, task
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE
+
+WRITER_POOL = "duckdb_writer"
+
+
+@dag(
+    dag_id="jcw_warehouse",
+    schedule=[ACCEPTED_REPORTS],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "pool": WRITER_POOL},
+    tags=["jcw", "warehouse", "dbt"],
+    doc_md=__doc__,
+)
+def jcw_warehouse():
+    @task(execution_timeout=timedelta(hours=1))
+    def build() -> dict:
+        """One dbt build over every month with files; raises BuildFailed on a red build."""
+        from ingest.warehouse import build as dbt_build
+
+        context = get_current_context()
+        events = context.get("triggering_asset_events") or {}
+        announced = sorted(
+            {p for evs in events.values() for e in evs for p in (e.extra or {}).get("periods", [])}
+        )
+        print(f"months announced by the triggering events: {announced or 'none (manual run)'}")
+        return dbt_build()
+
+    @task(execution_timeout=timedelta(minutes=10))
+    def publish() -> str:
+        """Atomically replace the BI snapshot with the fresh build."""
+        from ingest.warehouse import publish as publish_snapshot
+
+        return str(publish_snapshot())
+
+    # Docs are a convenience: one retry, and a failure does not touch the published data.
+    @task(execution_timeout=timedelta(minutes=10), retries=1)
+    def docs() -> None:
+        """Generate the dbt docs site."""
+        from ingest.warehouse import docs as dbt_docs
+
+        dbt_docs()
+
+    build() >> publish() >> docs()
+
+
+jcw_warehouse()
