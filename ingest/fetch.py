@@ -229,6 +229,10 @@ class ReportClient:
             check_type=True,
         )
         if resp.status == 304:
+            if not etag:
+                raise FetchError(
+                    kreis_ags, period, "unexpected_status", "HTTP 304 to an unconditional request"
+                )
             return None
         return FetchedReport(
             body=resp.body,

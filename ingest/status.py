@@ -1,0 +1,145 @@
+"""Reconciliation: where every registered jobcenter's report for a month stands.
+
+Reads only files (landing records, fetch log, validation verdicts), so it works while every
+other part is down. Each (jobcenter, period) is exactly one of:
+
+- ``missing``: nothing landed (the fetch log says why: not published yet, or a failure);
+- ``received``: landed, no verdict on the latest revision yet;
+- ``rejected``: the latest revision was rejected (an earlier accepted revision, if any, is
+  still what the warehouse shows: ``accepted_revision``);
+- ``accepted``: the latest revision was accepted.
+
+Deadlines: month M is due on ``settings.DUE_DAY`` of M+1; ``on_time`` compares the first
+landing with that day, ``overdue`` says a missing report is past it on ``today``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from ingest import landing, registry, settings
+from ingest.pipeline import read_fetch_log
+
+STATES = ("missing", "received", "rejected", "accepted")
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """The state of one jobcenter's report for one period."""
+
+    kreis_ags: str
+    name: str
+    period: str
+    state: str
+    revisions: int
+    latest_revision: int | None
+    accepted_revision: int | None
+    received_at: str | None
+    due_date: str
+    on_time: bool | None
+    overdue: bool
+    warnings: int
+    fetch_outcome: str | None
+    fetch_kind: str | None
+    fetch_reason: str | None
+    reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def due_date(period: str) -> date:
+    """The day the report of ``period`` (YYYY-MM) is due: DUE_DAY of the following month."""
+    year, month = (int(x) for x in period.split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, settings.DUE_DAY)
+
+
+def _verdict(kreis_ags: str, period: str, revision: int) -> dict[str, Any] | None:
+    path = (
+        settings.data_dir()
+        / settings.VALIDATION
+        / period
+        / kreis_ags
+        / landing.record_name(revision)
+    )
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _rejection_reason(verdict: dict[str, Any]) -> str:
+    findings = verdict.get("findings") or []
+    if not findings:
+        return "abgelehnt"
+    first = findings[0].get("message") or findings[0].get("rule", "")
+    return first + (f" (+{len(findings) - 1} weitere)" if len(findings) > 1 else "")
+
+
+def status_of(kreis_ags: str, name: str, period: str, *, today: date) -> StatusRow:
+    """The StatusRow of one jobcenter and period, from the files."""
+    recs = landing.revisions(kreis_ags, period)
+    log = read_fetch_log(kreis_ags, period) or {}
+    due = due_date(period)
+    accepted_revision = None
+    state, reason, warnings = "missing", None, 0
+    latest = recs[-1] if recs else None
+    for rec in recs:
+        v = _verdict(kreis_ags, period, rec.revision)
+        if v and v.get("verdict") == "accepted":
+            accepted_revision = rec.revision
+    if latest is None:
+        if log.get("outcome") in ("not_published", "failed"):
+            reason = log.get("reason")
+        elif not log:
+            reason = "noch nicht abgerufen"
+    else:
+        v = _verdict(kreis_ags, period, latest.revision)
+        if v is None:
+            state = "received"
+        elif v.get("verdict") == "accepted":
+            state = "accepted"
+            warnings = len(v.get("warnings") or [])
+        else:
+            state = "rejected"
+            reason = _rejection_reason(v)
+    received_at = recs[0].fetched_at if recs else None
+    if received_at is not None:
+        on_time: bool | None = datetime.fromisoformat(received_at).date() <= due
+    else:
+        on_time = False if today > due else None
+    return StatusRow(
+        kreis_ags=kreis_ags,
+        name=name,
+        period=period,
+        state=state,
+        revisions=len(recs),
+        latest_revision=latest.revision if latest else None,
+        accepted_revision=accepted_revision,
+        received_at=received_at,
+        due_date=due.isoformat(),
+        on_time=on_time,
+        overdue=latest is None and today > due,
+        warnings=warnings,
+        fetch_outcome=log.get("outcome"),
+        fetch_kind=log.get("kind"),
+        fetch_reason=log.get("reason"),
+        reason=reason,
+    )
+
+
+def reconcile(period: str, *, today: date) -> list[StatusRow]:
+    """Every registered jobcenter's state for ``period``, ordered by Kreisschlüssel."""
+    return [status_of(jc.kreis_ags, jc.name, period, today=today) for jc in registry.jobcenters()]
+
+
+def counts(rows: list[StatusRow]) -> dict[str, int]:
+    """How many jobcenters are in each state."""
+    out = dict.fromkeys(STATES, 0)
+    for r in rows:
+        out[r.state] += 1
+    return out
