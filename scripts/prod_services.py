@@ -323,8 +323,8 @@ def simulator_connections(base_url: str, seed: int, out: Path) -> int:
     return len(connections)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: start/stop the services, write the admin password or connections file."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of this module (also used by the static check of the compose file)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="action", required=True)
     for name in ("start", "stop"):
@@ -339,7 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base-url", required=True)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: start/stop the services, write the admin password or connections file."""
+    args = build_parser().parse_args(argv)
     try:
         if args.action == "admin-password":
             write_admin_password(args.file, os.environ.get("AIRFLOW_ADMIN_PASSWORD", ""))
@@ -374,6 +379,7 @@ __all__ = [
     "Redis",
     "ServiceError",
     "airflow_env",
+    "build_parser",
     "connections_import_file",
     "ensure_debian_package",
     "start_postgres",

@@ -1,0 +1,220 @@
+"""The deployment files are consistent, checked without a Docker engine.
+
+Two independent validators: Debian's docker-compose 1.29 (`config`, fetched with
+`apt-get download` into a cache directory at test time, never installed system-wide) and our
+own checks (tests/deploy/compose_check.py: JSON schema plus consistency with the repository).
+Both must accept the committed files and reject broken variants of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.compose_check import REPO, Deployment, check_deployment
+
+# Debian bookworm's docker-compose v1 and the Python libraries it imports (platform notes §8).
+COMPOSE_DEBS = (
+    "docker-compose python3-docker python3-dockerpty python3-docopt python3-dotenv "
+    "python3-jsonschema python3-attr python3-pyrsistent python3-texttable python3-websocket "
+    "python3-requests python3-urllib3 python3-idna python3-certifi python3-charset-normalizer "
+    "python3-chardet python3-yaml python3-distro python3-packaging"
+).split()
+CACHE = Path(os.environ.get("JCW_COMPOSE_V1_CACHE", "/tmp/jcw-compose-v1"))
+
+
+@pytest.fixture(scope="session")
+def compose_v1() -> list[str]:
+    """argv prefix running docker-compose 1.29 from .debs unpacked into a cache directory."""
+    root = CACHE / "root"
+    script = root / "usr" / "bin" / "docker-compose"
+    system_python = shutil.which("python3", path="/usr/bin")
+    if system_python is None:
+        pytest.fail("docker-compose 1.29 needs Debian's /usr/bin/python3")
+    if not script.exists():
+        if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+            pytest.fail("apt-get/dpkg not found: the static compose check needs a Debian host")
+        debs = CACHE / "debs"
+        debs.mkdir(parents=True, exist_ok=True)
+        got = subprocess.run(
+            ["apt-get", "download", *COMPOSE_DEBS], cwd=debs, capture_output=True, text=True
+        )
+        if got.returncode != 0 and "Unable to locate" in got.stderr:
+            subprocess.run(["apt-get", "update"], capture_output=True, check=True)
+            got = subprocess.run(
+                ["apt-get", "download", *COMPOSE_DEBS], cwd=debs, capture_output=True, text=True
+            )
+        assert got.returncode == 0, got.stderr
+        staging = CACHE / "root.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        for deb in sorted(debs.glob("*.deb")):
+            subprocess.run(["dpkg", "-x", str(deb), str(staging)], check=True)
+        shutil.rmtree(root, ignore_errors=True)
+        staging.rename(root)
+    return [system_python, str(script)]
+
+
+def run_compose_v1(compose_v1: list[str], folder: Path) -> subprocess.CompletedProcess:
+    """`docker-compose config` on the files in `folder`, every profile enabled."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(CACHE / "root" / "usr" / "lib" / "python3" / "dist-packages"),
+    }
+    return subprocess.run(
+        [*compose_v1, "--project-directory", str(folder), "-f", str(folder / "docker-compose.yml"),
+         "--env-file", str(folder / ".env.example"), "--profile", "test", "--profile", "demo",
+         "config"],
+        capture_output=True, text=True, env=env, cwd=folder,
+    )  # fmt: skip
+
+
+def write_variant(tmp_path: Path, dep: Deployment) -> Path:
+    """Put a (possibly broken) copy of the deployment files in a folder for docker-compose."""
+    (tmp_path / "docker-compose.yml").write_text(dep.compose)
+    (tmp_path / ".env.example").write_text(dep.env_example)
+    (tmp_path / "Dockerfile").write_text(dep.dockerfile)
+    return tmp_path
+
+
+def mutate(text: str, old: str, new: str) -> str:
+    """Replace `old` once; fail loudly if the file no longer contains it (the test would lie)."""
+    assert text.count(old) >= 1, f"mutation target not found: {old!r}"
+    return text.replace(old, new, 1)
+
+
+def test_committed_files_pass_our_checks() -> None:
+    assert check_deployment(Deployment.from_repo()) == []
+
+
+def test_committed_files_pass_docker_compose_v1(compose_v1: list[str], tmp_path: Path) -> None:
+    folder = write_variant(tmp_path, Deployment.from_repo())
+    result = run_compose_v1(compose_v1, folder)
+    assert result.returncode == 0, result.stderr
+    # The normalised output has every service, with .env.example's values filled in.
+    for service in ("postgres", "redis", "airflow-init", "airflow-apiserver", "airflow-scheduler",
+                    "airflow-dag-processor", "airflow-triggerer", "airflow-worker", "mailpit",
+                    "simulator", "simulator-connections"):  # fmt: skip
+        assert f"\n  {service}:\n" in result.stdout
+    assert "redis://:change-me-redis@redis:6379/0" in result.stdout
+    assert not re.search(r"(?<!\$)\$\{", result.stdout), "a variable was left uninterpolated"
+
+
+def test_compose_v1_rejects_a_broken_file(compose_v1: list[str], tmp_path: Path) -> None:
+    dep = Deployment.from_repo()
+    dep.compose = mutate(dep.compose, "    stop_grace_period: 5m\n",
+                         "    stop_grace_period: 5m\n    bogus_key: 1\n")  # fmt: skip
+    result = run_compose_v1(compose_v1, write_variant(tmp_path, dep))
+    assert result.returncode != 0
+    assert "bogus_key" in result.stderr
+
+
+def test_compose_v1_rejects_a_missing_secret(compose_v1: list[str], tmp_path: Path) -> None:
+    dep = Deployment.from_repo()
+    dep.env_example = mutate(dep.env_example, "REDIS_PASSWORD=change-me-redis\n", "")
+    result = run_compose_v1(compose_v1, write_variant(tmp_path, dep))
+    assert result.returncode != 0
+    assert "REDIS_PASSWORD" in result.stderr
+
+
+# Each broken variant: (what is broken, file, old text, new text, expected problem fragment).
+BROKEN = [
+    ("unpinned image", "compose", "image: redis:7.0.15-bookworm", "image: redis:latest",
+     "image redis:latest is not pinned"),
+    ("image without tag", "compose", "image: postgres:15.10-bookworm", "image: postgres",
+     "image postgres has no tag"),
+    ("undeclared volume", "compose", "      - redis-data:/data\n", "      - redis-cache:/data\n",
+     "volume redis-cache is not declared"),
+    ("volume declared, never mounted", "compose", "  airflow-auth:\n",
+     "  airflow-auth:\n  orphan-volume:\n", "volume orphan-volume is declared but no service"),
+    ("missing healthcheck", "compose",
+     '    healthcheck:\n      test: ["CMD", "python", "-c", "import urllib.request as u; '
+     "u.urlopen('http://localhost:8974/health', timeout=5)\"]\n      interval: 30s\n"
+     "      timeout: 10s\n      retries: 5\n      start_period: 60s\n",
+     "", "service airflow-scheduler: no healthcheck"),
+    ("healthcheck key misspelt", "compose",
+     '    healthcheck:\n      test: ["CMD", "pg_isready"',
+     '    healthcheck:\n      tests: ["CMD", "pg_isready"', "schema: services/postgres"),
+    ("misspelt Airflow option", "compose", "AIRFLOW__CORE__PARALLELISM:",
+     "AIRFLOW__CORE__PARALELLISM:", "AIRFLOW__CORE__PARALELLISM is not an Airflow"),
+    ("option in the wrong section", "compose", "AIRFLOW__CELERY__WORKER_CONCURRENCY:",
+     "AIRFLOW__CORE__WORKER_CONCURRENCY:", "AIRFLOW__CORE__WORKER_CONCURRENCY is not an"),
+    ("command points at a missing file", "compose",
+     "python /opt/jcw/scripts/prod_services.py admin",
+     "python /opt/jcw/scripts/make_admin.py admin",
+     "/opt/jcw/scripts/make_admin.py does not exist"),
+    ("wrong subcommand of our script", "compose", "prod_services.py admin-password",
+     "prod_services.py admin-passwd", "invalid choice: 'admin-passwd'"),
+    ("Airflow subcommand that does not exist", "compose", '["airflow", "celery", "worker"]',
+     '["airflow", "celery", "wrker"]', "is not an Airflow command"),
+    ("misspelt Airflow CLI option", "compose", "airflow connections import --overwrite",
+     "airflow connections import --overwrite-all", "is not an Airflow command"),
+    ("module that does not exist", "compose", '"-m", "simulator", "serve"',
+     '"-m", "simulatr", "serve"', "module simulatr does not exist"),
+    ("depends on an unknown service", "compose", "    depends_on:\n      postgres:\n",
+     "    depends_on:\n      postgresql:\n", "depends on unknown service postgresql"),
+    ("a core service depends on a profile-only service", "compose",
+     "    airflow-init:\n      condition: service_completed_successfully\n\nservices:",
+     "    airflow-init:\n      condition: service_completed_successfully\n"
+     "    mailpit:\n      condition: service_healthy\n\nservices:",
+     "depends on mailpit, which only runs in a profile"),
+    ("secret written into the file", "compose",
+     "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
+     "      POSTGRES_PASSWORD: hunter2", "POSTGRES_PASSWORD is written into the file"),
+    ("execution API on a host that is no service", "compose", "http://airflow-apiserver:8080/exec",
+     "http://airflow-api:8080/exec", "points at airflow-api, not a service"),
+    ("broker on the wrong port", "compose", "@redis:6379/0", "@redis:6380/0",
+     "AIRFLOW__CELERY__BROKER_URL uses port 6380"),
+    ("published port is not the one the server listens on", "compose",
+     '"${AIRFLOW_API_PORT:-8080}:8080"', '"${AIRFLOW_API_PORT:-8080}:8081"',
+     "publishes container port 8081"),
+    ("JCW variable nobody reads", "compose", "  JCW_DATA_DIR: /data\n",
+     "  JCW_DATA_DIR: /data\n  JCW_DATADIR: /data\n", "JCW_DATADIR is set but no code reads it"),
+    ("scheduler health server switched off", "compose",
+     'AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: "true"',
+     'AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK: "false"', "health server is off"),
+    ("no Celery worker", "compose", '["airflow", "celery", "worker"]', '["airflow", "scheduler"]',
+     "CeleryExecutor but no `airflow celery worker`"),
+    ("required variable missing from .env.example", "env",
+     "AIRFLOW_JWT_SECRET=change-me-jwt-secret\n", "",
+     "does not define the required variable AIRFLOW_JWT_SECRET"),
+    ("real secret in .env.example", "env", "AIRFLOW_ADMIN_PASSWORD=change-me-admin-password",
+     "AIRFLOW_ADMIN_PASSWORD=s3cr3t", "AIRFLOW_ADMIN_PASSWORD must be a change-me placeholder"),
+    ("stale variable in .env.example", "env", "MAILPIT_UI_PORT=8025\n",
+     "MAILPIT_UI_PORT=8025\nJCW_UNUSED=1\n", "defines JCW_UNUSED, which docker-compose.yml never"),
+    ("unpinned base image", "dockerfile", "FROM python:3.11.11-slim-bookworm AS build",
+     "FROM python:3-slim AS build", "image python:3-slim is not pinned"),
+    ("no bytecode", "dockerfile", "UV_COMPILE_BYTECODE=1", "UV_COMPILE_BYTECODE=0",
+     "UV_COMPILE_BYTECODE=1 is not set"),
+    ("lock not enforced", "dockerfile", "uv sync --frozen --no-dev --no-install-project",
+     "uv sync --no-dev --no-install-project", "not installed with `uv sync --frozen`"),
+    ("copies a folder that does not exist", "dockerfile", "COPY --chown=50000:0 plugins/ plugins/",
+     "COPY --chown=50000:0 plugin/ plugins/", "COPY plugin/: not in the repository"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("what", "which", "old", "new", "expected"), BROKEN, ids=[b[0] for b in BROKEN]
+)
+def test_our_checks_reject_a_broken_variant(
+    what: str, which: str, old: str, new: str, expected: str
+) -> None:
+    dep = Deployment.from_repo()
+    attr = {"compose": "compose", "env": "env_example", "dockerfile": "dockerfile"}[which]
+    setattr(dep, attr, mutate(getattr(dep, attr), old, new))
+    problems = check_deployment(dep)
+    assert any(expected in p for p in problems), f"{what}: {problems}"
+
+
+def test_runbook_names_every_service_and_volume() -> None:
+    """docs/operations.md documents what the compose file runs (names an operator types)."""
+    import yaml
+
+    spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    runbook = (REPO / "docs" / "operations.md").read_text()
+    missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in runbook]
+    assert missing == []
