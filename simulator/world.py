@@ -317,13 +317,15 @@ class World:
             shares.append(np.clip(base + rng.uniform(-0.01, 0.01, (n, 4)), 0.05, 0.6))
             city = jc.kreisfrei
             kp["rate"].append(rng.lognormal(np.log(0.060 if city else 0.036), 0.25))
-            kp["nef"].append(rng.uniform(0.27, 0.32))
-            kp["ppb"].append(rng.uniform(1.80, 1.90))
+            # persons and ELB per Bedarfsgemeinschaft fix the NEF share of persons (~29 %)
+            ppb, epb = rng.uniform(1.82, 1.92), rng.uniform(1.28, 1.38)
+            kp["nef"].append(1.0 - epb / ppb)
+            kp["ppb"].append(ppb)
             kp["lz"].append(rng.uniform(0.60, 0.67))
             kp["al"].append(rng.uniform(0.37, 0.43))
             kp["zug"].append(rng.uniform(0.030, 0.045))
             kp["ir"].append(rng.uniform(0.85, 1.15))
-            kp["trend"].append(rng.uniform(-0.008, 0.008))
+            kp["trend"].append(rng.uniform(-0.005, 0.005))
             kp["amp"].append(rng.uniform(0.7, 1.3))
             kp["svb"].append(rng.uniform(0.78, 0.84))
             kp["aus"].append(rng.uniform(0.09, 0.13))
@@ -355,7 +357,7 @@ class World:
         rate = p["rate"]
         for _ in range(8):
             persons = (pop * rate * persons_per_elb)[real].sum()
-            rate = np.clip(rate * TARGET_PERSONS_2018 / persons, 0.022, 0.075)
+            rate = np.clip(rate * TARGET_PERSONS_2018 / persons, 0.022, 0.066)
         p["rate"] = rate
 
     @lru_cache(maxsize=96)  # noqa: B019 - one world per process; the cache is the point
