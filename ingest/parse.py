@@ -2,9 +2,10 @@
 
 The format is detected from the content type and the bytes themselves: JSON, English CSV
 (comma, ``.`` decimals) or German CSV (semicolon, decimal comma, thousands dots), in UTF-8
-(with or without BOM) or Windows-1252. Bytes that are valid UTF-8 are read as UTF-8 whatever
-the declared charset says (a Windows-1252 text with umlauts is practically never valid
-UTF-8), everything else as Windows-1252; so a mislabelled charset still parses correctly.
+(with or without BOM) or Windows-1252. A BOM means UTF-8. Without a declared charset (a local
+file in ``jcw check``) the bytes decide: valid UTF-8, else Windows-1252. A declared charset
+that the bytes contradict is rejected rather than guessed, since either reading could
+silently change Gemeinde names.
 
 The result has exactly ``contract.COLUMNS`` in order plus ``_row`` (the 1-based data row as
 delivered, header not counted): key columns as text, counts as int64, money as Python
@@ -161,9 +162,9 @@ def parse_report(body: bytes, content_type: str, *, kreis_ags: str, period: str)
         )
         raise _reject(kreis_ags, period, f)
     if head[:1] in (b"{", b"[") or media in ("application/json", "text/json"):
-        records, f = _read_json(body, kreis_ags, period)
+        records, f = _read_json(body)
     else:
-        records, f = _read_csv(body, kreis_ags, period)
+        records, f = _read_csv(body, charset_of(content_type))
     if f.has_whole():
         raise _reject(kreis_ags, period, f)
     if not records and not f:
@@ -179,33 +180,67 @@ def parse_report(body: bytes, content_type: str, *, kreis_ags: str, period: str)
 # -- CSV -----------------------------------------------------------------------------------
 
 
-def _decode(body: bytes) -> str | None:
+def charset_of(content_type: str | None) -> str | None:
+    """The declared charset of a content type, normalised: "utf-8", "cp1252" or None."""
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            value = value.strip().strip('"').lower()
+            if value in ("utf-8", "utf8"):
+                return "utf-8"
+            if value in ("windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1"):
+                return "cp1252"
+            return value
+    return None
+
+
+def _decode(body: bytes, declared: str | None) -> tuple[str | None, str | None]:
+    """(text, None) or (None, German reason) for the bytes of a report.
+
+    A UTF-8 BOM makes the file UTF-8. Without a declared charset the bytes decide (valid
+    UTF-8, else Windows-1252). A declared charset that contradicts the bytes is rejected:
+    reading them either way could silently change names (``MÃ¼nden`` for ``Münden``).
+    """
     if body.startswith(b"\xef\xbb\xbf"):
         try:
-            return body[3:].decode("utf-8")
+            return body[3:].decode("utf-8"), None
         except UnicodeDecodeError:
-            return None
+            return (
+                None,
+                "Die Datei beginnt mit einer UTF-8-Kennung (BOM), ist aber kein gültiges UTF-8.",
+            )
     try:
-        return body.decode("utf-8")
+        as_utf8: str | None = body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        as_utf8 = None
+    if declared == "cp1252" and as_utf8 is not None and not as_utf8.isascii():
+        return None, (
+            "Die Datei ist als Windows-1252 angekündigt, aber in UTF-8 kodiert: Umlaute würden "
+            "verfälscht. Bitte liefern Sie Windows-1252 oder UTF-8 mit BOM."
+        )
+    if declared == "utf-8" and as_utf8 is None:
+        return None, (
+            "Die Datei ist als UTF-8 angekündigt, enthält aber Zeichen in einer anderen "
+            "Kodierung (vermutlich Windows-1252): Umlaute wären verfälscht."
+        )
+    if as_utf8 is not None:
+        return as_utf8, None
     try:
-        return body.decode("cp1252")
+        return body.decode("cp1252"), None
     except UnicodeDecodeError:
-        return None
+        return None, (
+            "Die Datei ist weder gültiges UTF-8 noch Windows-1252. Bitte speichern Sie sie in "
+            "einer dieser Kodierungen."
+        )
 
 
 def _read_csv(
-    body: bytes, kreis_ags: str, period: str
+    body: bytes, declared: str | None
 ) -> tuple[list[tuple[int, dict[str, Any]]], _Findings]:
     f = _Findings()
-    text = _decode(body)
+    text, problem = _decode(body, declared)
     if text is None:
-        f.whole(
-            "encoding",
-            "Die Datei ist weder gültiges UTF-8 noch Windows-1252. Bitte speichern Sie sie in "
-            "einer dieser Kodierungen.",
-        )
+        f.whole("encoding", problem or "")
         return [], f
     header_line = text.lstrip().splitlines()[0]
     best: tuple[int, str, str] = (0, ",", "en")
@@ -301,12 +336,10 @@ def _read_csv(
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def _read_json(
-    body: bytes, kreis_ags: str, period: str
-) -> tuple[list[tuple[int, dict[str, Any]]], _Findings]:
+def _read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], _Findings]:
     f = _Findings("en")
     f.values = "json"
-    text = _decode(body)
+    text, problem = _decode(body, "utf-8")
     if text is None:
         f.whole("encoding", "Die JSON-Datei ist nicht in UTF-8 kodiert.")
         return [], f

@@ -68,12 +68,23 @@ def test_german_thousands_dots_and_decimal_comma_are_read_as_numbers() -> None:
     assert df.loc[0, "leistungen_unterkunft_eur"] == rows[0]["leistungen_unterkunft_eur"]
 
 
-def test_mislabelled_charset_still_reads_umlauts() -> None:
+def test_undeclared_charset_is_sniffed_from_the_bytes() -> None:
+    rows = reports.rows_for(AGS, PERIOD, n=2)
+    for encoding in ("utf-8", "cp1252"):
+        df = parse(reports.german_csv(rows, encoding=encoding), "text/csv")
+        assert df["gemeinde_name"][1] == "Hann. Münden"
+
+
+def test_charset_contradicted_by_the_bytes_is_rejected_not_guessed() -> None:
     rows = reports.rows_for(AGS, PERIOD, n=2)
     utf8_declared_cp1252 = reports.german_csv(rows, encoding="utf-8")
-    assert parse(utf8_declared_cp1252, reports.CSV_DE)["gemeinde_name"][1] == "Hann. Münden"
+    findings = rejected(utf8_declared_cp1252, reports.CSV_DE)
+    assert rules(findings) == {"parse_encoding"} and "UTF-8" in findings[0]["message"]
     cp1252_declared_utf8 = reports.german_csv(rows, encoding="cp1252")
-    assert parse(cp1252_declared_utf8, reports.CSV_EN)["gemeinde_name"][1] == "Hann. Münden"
+    assert rules(rejected(cp1252_declared_utf8, reports.CSV_EN)) == {"parse_encoding"}
+    rows[0]["gemeinde_name"] = rows[1]["gemeinde_name"] = "Essen"
+    ascii_only = reports.english_csv(rows)  # pure ASCII reads the same in both
+    assert parse(ascii_only, reports.CSV_DE)["gemeinde_name"].tolist() == ["Essen", "Essen"]
 
 
 def test_formula_cells_stay_text_and_are_escaped_only_on_export() -> None:
