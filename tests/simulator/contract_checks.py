@@ -119,8 +119,12 @@ def parse(body: bytes, content_type: str) -> tuple[str | None, str | None, list[
     if content_type.startswith("application/json"):
         doc = json.loads(text)
         rows = []
+        expected = set(COLUMNS) - {"kreis_ags", "period"}
+        shapes = {frozenset(z) for z in doc["zeilen"]}
+        if len(shapes) == 1 and expected - set(next(iter(shapes))):
+            raise Unparseable("missing_column", f"{sorted(expected - next(iter(shapes)))}")
         for z in doc["zeilen"]:
-            if set(z) != set(COLUMNS) - {"kreis_ags", "period"}:
+            if set(z) != expected:
                 raise Unparseable("broken_rows", f"row keys {sorted(z)}")
             row = {"kreis_ags": doc["kreis_ags"], "period": doc["period"], **z}
             for c in COUNTS:
