@@ -127,13 +127,20 @@ def collect(
             client.close()
 
 
-def discover(kreis_ags: str, client: ReportClient) -> list[tuple[str, int | None, str | None]]:
+def discover(
+    kreis_ags: str, client: ReportClient, *, periods: Iterable[str] | None = None
+) -> list[tuple[str, int | None, str | None]]:
     """(period, revision, etag) of published reports whose ETag is not landed yet.
 
-    These are new periods and corrections; a report already landed with that ETag is left out.
+    These are new periods and corrections; a report already landed with that ETag is left
+    out. ``periods`` limits the answer to those months (the index lists every month since
+    2005).
     """
+    wanted = set(periods) if periods is not None else None
     out = []
     for entry in client.fetch_index(kreis_ags):
+        if wanted is not None and entry.period not in wanted:
+            continue
         landed_etags = {r.etag for r in landing.revisions(kreis_ags, entry.period)}
         if entry.etag is None or entry.etag not in landed_etags:
             out.append((entry.period, entry.revision, entry.etag))
