@@ -31,7 +31,7 @@ def _simulator(args: argparse.Namespace, notify_dir: Path | None = None) -> Simu
     return Simulator(
         seed=args.seed,
         scale=args.scale,
-        today=args.today,
+        today=getattr(args, "today", None),
         faults=load_scenario(getattr(args, "scenario", None)),
         notify_dir=notify_dir,
     )
@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             args.notify_dir.mkdir(parents=True, exist_ok=True)
         serve(_simulator(args, args.notify_dir), args.host, args.port, quiet=not args.verbose)
     elif args.command == "truth":
-        args.today = args.today or date.today()
-        json.dump(_simulator(args).truth(args.period, args.today), sys.stdout, ensure_ascii=False)
+        json.dump(_simulator(args).truth(args.period), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.command == "connections":
         env = None if args.offline else _connections_from_server(args.base_url)

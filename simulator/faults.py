@@ -86,10 +86,12 @@ def parse_fault(spec: dict[str, Any], known_ags: set[str]) -> Fault:
     """A ``Fault`` from a scenario entry ``{kreis_ags, period?, fault, ...params}``."""
     spec = dict(spec)
     try:
-        kreis_ags = str(spec.pop("kreis_ags"))
+        kreis_ags = spec.pop("kreis_ags")
         name = str(spec.pop("fault"))
     except KeyError as e:
         raise FaultError(f"fault entry needs {e.args[0]}: {spec}") from None
+    if not isinstance(kreis_ags, str):
+        raise FaultError(f"kreis_ags must be a string (quote it in YAML: '03157'): {kreis_ags!r}")
     period = spec.pop("period", None)
     if name not in CATALOGUE:
         raise FaultError(f"unknown fault {name!r}; known: {', '.join(CATALOGUE)}")
