@@ -332,8 +332,21 @@ def _row_line(ref: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _fix_text(rule: str) -> str | None:
+    """What the jobcenter must do for a rule (``fix_de`` of the suite), if known."""
+    from ingest import validate
+
+    try:
+        return validate.rules().get(rule, {}).get("fix_de")
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _finding_block(number: int, finding: dict[str, Any], max_rows: int = 50) -> list[str]:
     lines = [f"{number}. {finding['message']}", f"   Regel: {finding['rule']}"]
+    fix = _fix_text(finding["rule"])
+    if fix:
+        lines.append(f"   Was ist zu tun: {fix}")
     rows = finding.get("rows") or []
     for ref in rows[:max_rows]:
         lines.append(f"   - {_row_line(ref)}")

@@ -42,6 +42,7 @@ def test_rejection_reaches_jobcenter_and_team_in_german(data_dir: Path, smtp_ser
     assert "dürfen nicht größer sein als die ELB insgesamt" in body
     assert "Zeile 1, Gemeinde 05113000, Spalte ELB Frauen (elb_frauen)" in body
     assert "korrigieren und erneut veröffentlichen" in body
+    assert "Was ist zu tun: Teilgruppe oder ELB-Gesamtzahl in der genannten Zeile" in body
     assert list((data_dir / "outbox" / "pending").glob("*.eml")) == []
     assert len(list((data_dir / "outbox" / "sent").glob("*.eml"))) == 1
 
