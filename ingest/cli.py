@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -245,6 +246,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="jcw", description="National warehouse of the kommunale Jobcenter.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log retries and progress")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     f = sub.add_parser("fetch", help="fetch and land reports, then validate them")
@@ -284,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Console script entry point."""
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format="jcw: %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args))
     except UsageError as exc:

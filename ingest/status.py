@@ -9,15 +9,18 @@ other part is down. Each (jobcenter, period) is exactly one of:
   still what the warehouse shows: ``accepted_revision``);
 - ``accepted``: the latest revision was accepted.
 
-Deadlines: month M is due on ``settings.DUE_DAY`` of M+1; ``on_time`` compares the first
-landing with that day, ``overdue`` says a missing report is past it on ``today``.
+Deadlines: month M is due on ``settings.DUE_DAY`` of M+1. ``on_time`` compares the first
+revision's publication (the server's ``Last-Modified``; the landing time if there is none)
+with that day, so a sweep that runs late does not make a punctual jobcenter late.
+``overdue`` says a missing report is past the due day on ``today``.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ingest import landing, registry, settings
@@ -38,6 +41,7 @@ class StatusRow:
     latest_revision: int | None
     accepted_revision: int | None
     received_at: str | None
+    published_at: str | None
     due_date: str
     on_time: bool | None
     overdue: bool
@@ -80,6 +84,18 @@ def _rejection_reason(verdict: dict[str, Any]) -> str:
     return first + (f" (+{len(findings) - 1} weitere)" if len(findings) > 1 else "")
 
 
+def _published_at(record: landing.LandingRecord) -> datetime:
+    """When the jobcenter published a revision: Last-Modified, else when it was landed."""
+    if record.last_modified:
+        try:
+            when = email.utils.parsedate_to_datetime(record.last_modified)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return datetime.fromisoformat(record.fetched_at)
+
+
 def status_of(kreis_ags: str, name: str, period: str, *, today: date) -> StatusRow:
     """The StatusRow of one jobcenter and period, from the files."""
     recs = landing.revisions(kreis_ags, period)
@@ -108,8 +124,9 @@ def status_of(kreis_ags: str, name: str, period: str, *, today: date) -> StatusR
             state = "rejected"
             reason = _rejection_reason(v)
     received_at = recs[0].fetched_at if recs else None
-    if received_at is not None:
-        on_time: bool | None = datetime.fromisoformat(received_at).date() <= due
+    published_at = _published_at(recs[0]) if recs else None
+    if published_at is not None:
+        on_time: bool | None = published_at.date() <= due
     else:
         on_time = False if today > due else None
     return StatusRow(
@@ -121,6 +138,7 @@ def status_of(kreis_ags: str, name: str, period: str, *, today: date) -> StatusR
         latest_revision=latest.revision if latest else None,
         accepted_revision=accepted_revision,
         received_at=received_at,
+        published_at=published_at.isoformat() if published_at else None,
         due_date=due.isoformat(),
         on_time=on_time,
         overdue=latest is None and today > due,

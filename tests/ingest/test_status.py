@@ -10,14 +10,17 @@ from ingest.fetch import FetchedReport
 from tests.ingest.data import reports
 
 PERIOD = "2026-10"
-A, B, C, D = "03159", "05113", "05117", "05122"
+A, B, C, D, E = "03159", "05113", "05117", "05122", "01054"
 
 
-def land(ags: str, day: int, elb: int | None = None) -> landing.LandedRevision:
+def land(
+    ags: str, day: int, elb: int | None = None, last_modified: str | None = None
+) -> landing.LandedRevision:
     rows = reports.rows_for(ags, PERIOD, n=1)
     if elb is not None:
         rows[0]["elb"] = elb
-    report = FetchedReport(reports.english_csv(rows), reports.CSV_EN, None, None, 1, 200, "u")
+    body = reports.english_csv(rows)
+    report = FetchedReport(body, reports.CSV_EN, None, last_modified, 1, 200, "u")
     return landing.land(ags, PERIOD, report, datetime(2026, 11, day, 7, 0, tzinfo=UTC))
 
 
@@ -49,6 +52,8 @@ def test_every_state_with_reasons_revisions_and_deadlines(data_dir: Path) -> Non
     verdict(C, 1, "accepted")
     land(C, 20, elb=1)
     verdict(C, 2, "rejected", findings=[finding("ELB Frauen > ELB in Zeile 1"), finding("x")])
+    # published on the 9th, fetched only on the 21st: the jobcenter was on time
+    land(E, 21, last_modified="Mon, 09 Nov 2026 06:00:00 GMT")
     files.replace_json(
         pipeline.fetch_log_path(D, PERIOD),
         {"outcome": "failed", "kind": "too_large", "reason": "too_large: body exceeds the limit"},
@@ -64,9 +69,10 @@ def test_every_state_with_reasons_revisions_and_deadlines(data_dir: Path) -> Non
     assert c.on_time is True  # the first revision came in time
     assert (d.state, d.fetch_kind, d.overdue, d.on_time) == ("missing", "too_large", True, False)
     assert "exceeds" in d.reason
+    assert (rows[E].on_time, rows[E].published_at) == (True, "2026-11-09T06:00:00+00:00")
     assert status.counts(list(rows.values())) == {
-        "missing": 101,
-        "received": 1,
+        "missing": 100,
+        "received": 2,
         "rejected": 1,
         "accepted": 1,
     }
