@@ -63,13 +63,19 @@ def _german_euro(cents: int) -> str:
     return f"{sign}{_german_int(abs(cents) // 100)},{abs(cents) % 100:02d}"
 
 
-def _cell(column: str, value: object, german: bool) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if column in MONEY_COLUMNS:
-            return _german_euro(value) if german else euro(value)
-        if column in COUNT_COLUMNS:
-            return _german_int(value) if german else str(value)
-    return str(value)
+def _formatter(column: str, german: bool):
+    """The cell writer of a column: counts and money as numbers, anything else as text."""
+    if column in MONEY_COLUMNS:
+        number = _german_euro if german else euro
+    elif column in COUNT_COLUMNS:
+        number = _german_int if german else str
+    else:
+        return str
+
+    def cell(value: object) -> str:
+        return number(value) if type(value) is int else str(value)
+
+    return cell
 
 
 def to_csv(rows: list[dict], german: bool, columns: tuple[str, ...] = COLUMNS) -> str:
@@ -77,8 +83,8 @@ def to_csv(rows: list[dict], german: bool, columns: tuple[str, ...] = COLUMNS) -
     out = io.StringIO()
     w = csv.writer(out, delimiter=";" if german else ",", lineterminator="\r\n")
     w.writerow([GERMAN_HEADERS.get(c, c) if german else c for c in columns])
-    for row in rows:
-        w.writerow([_cell(c, row.get(c, ""), german) for c in columns])
+    cells = [(c, _formatter(c, german)) for c in columns]
+    w.writerows([fmt(row[c]) if c in row else "" for c, fmt in cells] for row in rows)
     return out.getvalue()
 
 
@@ -92,18 +98,21 @@ def to_json(
     columns: tuple[str, ...] = COLUMNS,
 ) -> str:
     """JSON text of the report: top-level kreis_ags/period/erstellt_am/software/zeilen."""
+    fields = [(c, f'"{c}": ') for c in columns if c not in ("kreis_ags", "period")]
     lines = []
     for row in rows:
         parts = []
-        for c in columns:
-            if c in ("kreis_ags", "period") or c not in row:
+        for c, key in fields:
+            if c not in row:
                 continue
             v = row[c]
-            if c in MONEY_COLUMNS and isinstance(v, int):
-                text = json.dumps(euro(v)) if money_as_string else euro(v)
-            else:
+            if type(v) is not int:
                 text = json.dumps(v, ensure_ascii=False)
-            parts.append(f"{json.dumps(c)}: {text}")
+            elif c in MONEY_COLUMNS:
+                text = f'"{euro(v)}"' if money_as_string else euro(v)
+            else:
+                text = str(v)
+            parts.append(key + text)
         lines.append("    {" + ", ".join(parts) + "}")
     head = {
         "kreis_ags": kreis_ags,
