@@ -286,10 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Console script entry point."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR,
-        format="jcw: %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.INFO if args.verbose else logging.ERROR)
+    handler.setFormatter(logging.Formatter("jcw: %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=handler.level, handlers=[handler])
     try:
         return int(args.func(args))
     except UsageError as exc:
