@@ -336,3 +336,17 @@ def test_token_never_appears_in_errors_or_logs(servers, caplog) -> None:
     assert len(messages) == 5
     assert TOKEN not in caplog.text
     assert all(TOKEN not in m for m in messages)
+
+
+def test_airflow_connection_and_environment_give_the_same_endpoint(monkeypatch) -> None:
+    from ingest import credentials
+
+    conn = f'{{"conn_type": "http", "host": "https://jc.example.test/api", "password": "{TOKEN}"}}'
+    monkeypatch.setenv("AIRFLOW_CONN_JC_05113", conn)
+    via_airflow = credentials._from_airflow("05113")  # airflow.sdk BaseHook.get_connection
+    assert via_airflow == credentials._from_env("05113")
+    assert via_airflow.base_url == "https://jc.example.test/api"
+    uri_style = '{"conn_type": "http", "host": "jc.example.test", "schema": "https", "port": 8443}'
+    monkeypatch.setenv("AIRFLOW_CONN_JC_05113", uri_style[:-1] + f', "password": "{TOKEN}"}}')
+    assert credentials._from_airflow("05113").base_url == "https://jc.example.test:8443"
+    assert credentials._from_env("05113").base_url == "https://jc.example.test:8443"
