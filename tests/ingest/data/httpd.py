@@ -142,7 +142,8 @@ def make_certs(directory: Path) -> dict[str, Path]:
     ca_key, srv_key, self_key = key(), key(), key()
     ca = cert(name("jcw test CA"), name("jcw test CA"), ca_key.public_key(), ca_key, ca=True)
     srv = cert(name("127.0.0.1"), ca.subject, srv_key.public_key(), ca_key, ca=False)
-    selfsigned = cert(name("127.0.0.1"), name("127.0.0.1"), self_key.public_key(), self_key, ca=False)
+    local = name("127.0.0.1")
+    selfsigned = cert(local, local, self_key.public_key(), self_key, ca=False)
     pem = serialization.Encoding.PEM
     out = {}
 
@@ -152,9 +153,7 @@ def make_certs(directory: Path) -> dict[str, Path]:
         return p
 
     def key_pem(k) -> bytes:
-        return k.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        return k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
     out["ca"] = write("ca.pem", ca.public_bytes(pem))
     out["server_cert"] = write("server.pem", srv.public_bytes(pem))
