@@ -96,6 +96,9 @@ class Handler(BaseHTTPRequestHandler):
 
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus delayed
+    # ACKs cost ~40 ms per keep-alive request.
+    disable_nagle_algorithm = True
     server_version = "jcw-simulator/1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
