@@ -153,3 +153,45 @@ def test_calibration_2018(sim):
     assert 0.20 <= integrations / elb_avg <= 0.27
     # seasonality: integrations in January well below the monthly average
     assert truths[0]["national"]["integrationen"] < integrations / 12 * 0.85
+
+
+def test_every_month_keeps_hard_rules_per_gemeinde_and_soft_quotas_per_kreis(sim):
+    w = sim.world
+    kreis = w.gemeinden.kreis
+    subgroups = (
+        "elb_frauen",
+        "elb_unter_25",
+        "elb_ab_55",
+        "elb_alleinerziehend",
+        "elb_langzeit",
+        "elb_arbeitslos",
+    )
+    for period in ALL_MONTHS:
+        m = w.month(period)
+        counts = [m[c] for c in m if c.startswith(("einwohner", "elb", "nef", "integ", "bedarf"))]
+        assert all((c >= 0).all() for c in counts), period
+        assert all((m[s] <= m["elb"]).all() for s in subgroups), period
+        for s in (
+            "integrationen_frauen",
+            "integrationen_langzeit",
+            "integrationen_alleinerziehend",
+        ):
+            assert (m[s] <= m["integrationen"]).all(), period
+        kinds = m["integrationen_svb"] + m["integrationen_ausbildung"]
+        assert (m["integrationen"] == kinds + m["integrationen_selbstaendig"]).all()
+        persons = m["elb"] + m["nef"]
+        assert (m["bedarfsgemeinschaften"] <= persons).all(), period
+        assert (persons <= m["einwohner_bis_rag"]).all(), period
+        assert (m["einwohner_bis_rag"] <= m["einwohner"]).all(), period
+
+        def total(column: str, month=m) -> np.ndarray:
+            return np.bincount(kreis, weights=month[column])
+
+        elb = total("elb")
+        assert (0.003 <= total("integrationen") / elb).all(), period
+        assert (total("integrationen") / elb <= 0.06).all(), period
+        assert (
+            (0.01 <= elb / total("einwohner_bis_rag")) & (elb / total("einwohner_bis_rag") <= 0.15)
+        ).all()
+        assert ((0.40 <= total("elb_langzeit") / elb) & (total("elb_langzeit") / elb <= 0.80)).all()
+        assert (elb / total("bedarfsgemeinschaften") <= 2.5).all(), period
