@@ -234,6 +234,11 @@ def _decode(body: bytes, declared: str | None) -> tuple[str | None, str | None]:
         )
 
 
+def _blank_line(fields: list[str]) -> bool:
+    """A line with nothing but delimiters and spaces carries no data."""
+    return all(not x.strip() for x in fields)
+
+
 def _read_csv(
     body: bytes, declared: str | None
 ) -> tuple[list[tuple[int, dict[str, Any]]], _Findings]:
@@ -277,46 +282,7 @@ def _read_csv(
     reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=delim, strict=True)
     try:
         header = next(reader)
-        columns: list[str | None] = []
-        for h in header:
-            col = names.get(_norm(h))
-            columns.append(col)
-            if col is None:
-                f.whole(
-                    "unknown_column",
-                    f"Unbekannte Spalte „{h}“. Erlaubt sind nur die Spalten des Meldeformats.",
-                    value=h,
-                )
-        seen: set[str] = set()
-        for col in columns:
-            if col is not None and col in seen:
-                f.whole(
-                    "duplicate_column",
-                    f"Spalte „{f.label(col)}“ kommt mehrfach vor.",
-                    column=col,
-                )
-            if col is not None:
-                seen.add(col)
-        for col in contract.COLUMNS:
-            if col not in seen:
-                f.whole("missing_column", f"Pflichtspalte „{f.label(col)}“ fehlt.", column=col)
-        records: list[tuple[int, dict[str, Any]]] = []
-        row_no = 0
-        last_len_ok = True
-        for fields in reader:
-            row_no += 1
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # a blank line carries no data
-            if len(fields) != len(header):
-                f.row(
-                    "field_count", row_no, None, len(fields), fields[1] if len(fields) > 1 else None
-                )
-                last_len_ok = False
-                continue
-            last_len_ok = True
-            if not f.has_whole():
-                rec = {c: v for c, v in zip(columns, fields, strict=True) if c is not None}
-                records.append((row_no, rec))
+        lines = list(enumerate(reader, start=1))
     except csv.Error as exc:
         f.whole(
             "broken_csv",
@@ -324,6 +290,42 @@ def _read_csv(
             "Anführungszeichen und Trennzeichen.",
         )
         return [], f
+    # A column without a name and without any value (a trailing delimiter, as some
+    # spreadsheet exports write) carries nothing and is ignored; with values it is unknown.
+    lines = [(n, fields) for n, fields in lines if fields and not _blank_line(fields)]
+    columns: list[str | None] = []
+    for i, h in enumerate(header):
+        col = names.get(_norm(h))
+        columns.append(col)
+        if col is not None:
+            continue
+        if not h.strip() and all(len(x) != len(header) or not x[i].strip() for _, x in lines):
+            continue
+        f.whole(
+            "unknown_column",
+            f"Unbekannte Spalte „{h}“ (Spalte {i + 1}). Erlaubt sind nur die Spalten des "
+            "Meldeformats.",
+            value=h,
+        )
+    seen: set[str] = set()
+    for col in columns:
+        if col is not None and col in seen:
+            f.whole("duplicate_column", f"Spalte „{f.label(col)}“ kommt mehrfach vor.", column=col)
+        if col is not None:
+            seen.add(col)
+    for col in contract.COLUMNS:
+        if col not in seen:
+            f.whole("missing_column", f"Pflichtspalte „{f.label(col)}“ fehlt.", column=col)
+    records: list[tuple[int, dict[str, Any]]] = []
+    last_len_ok = True
+    for row_no, fields in lines:
+        last_len_ok = len(fields) == len(header)
+        if not last_len_ok:
+            g = fields[1] if len(fields) > 1 else None
+            f.row("field_count", row_no, None, len(fields), g)
+        elif not f.has_whole():
+            rec = {c: v for c, v in zip(columns, fields, strict=True) if c is not None}
+            records.append((row_no, rec))
     if not last_len_ok and not text.endswith(("\n", "\r")):
         f.whole(
             "truncated",

@@ -209,3 +209,15 @@ def test_many_bad_rows_are_all_counted() -> None:
         r["elb"] = "x"
     findings = rejected(reports.english_csv(rows))
     assert [r["row"] for r in findings[0]["rows"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_trailing_delimiter_from_a_spreadsheet_export_is_harmless() -> None:
+    rows = reports.rows_for(AGS, PERIOD, n=2)
+    text = reports.german_csv(rows).decode("cp1252")
+    padded = "".join(line + ";\r\n" for line in text.splitlines())
+    assert_same_rows(parse(padded.encode("cp1252"), reports.CSV_DE), rows)
+    lines = padded.split("\r\n")
+    lines[1] += "Bemerkung"  # a value under the unnamed column is not dropped
+    findings = rejected("\r\n".join(lines).encode("cp1252"), reports.CSV_DE)
+    assert rules(findings) == {"parse_unknown_column"}
+    assert "Spalte 27" in findings[0]["message"]
