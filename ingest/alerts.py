@@ -63,7 +63,7 @@ def _recipients(to: str | list[str]) -> list[str]:
 
 def queue_mail(key: str, to: str | list[str], subject: str, body: str) -> bool:
     """Queue one mail under a dedup key; False if that key was already queued or sent."""
-    from ingest.files import write_once
+    from ingest.files import ContentConflict, write_once
 
     stem = mail_key(key)
     pending, sent = _outbox("pending") / f"{stem}.eml", _outbox("sent") / f"{stem}.eml"
@@ -77,7 +77,10 @@ def queue_mail(key: str, to: str | list[str], subject: str, body: str) -> bool:
     msg["Message-ID"] = f"<{stem}@jcw>"
     msg["X-Jcw-Key"] = key
     msg.set_content(body)
-    created = write_once(pending, msg.as_bytes())
+    try:
+        created = write_once(pending, msg.as_bytes())
+    except ContentConflict:  # a concurrent run queued the same key a moment earlier
+        return False
     if created and sent.exists():  # delivered by a concurrent run between our checks
         pending.unlink(missing_ok=True)
         return False
