@@ -90,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     p_reg.add_argument("--output", type=Path, default=None, help="file (default: stdout)")
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (ValueError, yaml.YAMLError, OSError) as e:
+        parser.error(str(e))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         if args.notify_dir is not None:
             args.notify_dir.mkdir(parents=True, exist_ok=True)

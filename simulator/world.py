@@ -360,7 +360,7 @@ class World:
             rate = np.clip(rate * TARGET_PERSONS_2018 / persons, 0.022, 0.066)
         p["rate"] = rate
 
-    @lru_cache(maxsize=96)  # noqa: B019 - one world per process; the cache is the point
+    @lru_cache(maxsize=48)  # noqa: B019 - one world per process; the cache is the point
     def month(self, period: str) -> dict[str, np.ndarray]:
         """Drivers and derived figures of every Gemeinde for one period (cached)."""
         m = month_index(period)
