@@ -4,9 +4,9 @@
   retried with exponential backoff and jitter, at most ``max_retries`` times; a server's
   ``Retry-After`` is honoured (never re-requested earlier) up to ``max_retry_after_s``,
   beyond which the client gives up as ``rate_limited``. 401/403/404 are never retried.
-- Every report is bounded by connect and read timeouts and a total deadline, which also
-  covers a body trickling in one byte at a time (reads return what arrived, the deadline is
-  checked after each).
+- Every report is bounded by connect and read timeouts and a total deadline. The deadline
+  is hard: a watchdog shuts the socket down when it passes, so neither headers nor a body
+  trickling in one byte at a time can hold a worker longer.
 - The body is streamed with a size cap, with or without ``Content-Length``; nothing is
   returned (so nothing can be written) for a body over the cap.
 - TLS certificates are always verified. Redirects are followed only within the configured
@@ -25,6 +25,8 @@ import json
 import logging
 import re
 import secrets
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,6 +132,93 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
+_watched = threading.local()
+
+
+def _register(conn: object) -> None:
+    """Called by our connections when they are used: the current attempt's watchdog sees them."""
+    conns = getattr(_watched, "conns", None)
+    if conns is not None:
+        conns.append(conn)
+
+
+class _Watchdog:
+    """Shuts down the sockets of one attempt when its deadline passes (unblocks any read)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self.fired = False
+        self._conns: list[object] = []
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        _watched.conns = self._conns
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        _watched.conns = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            for conn in self._conns:
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+
+def _adapter():
+    """A requests adapter whose connections report themselves to the current watchdog."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            _register(self)
+            super().connect()
+
+        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            _register(self)
+            super().connect()
+
+        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            _register(self)
+            return super().request(*args, **kwargs)
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    class WatchedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": WatchedHTTPPool,
+                "https": WatchedHTTPSPool,
+            }
+
+    return WatchedAdapter(max_retries=0, pool_connections=4, pool_maxsize=4)
+
+
 class ReportClient:
     """One HTTP session for fetching reports of many jobcenters and periods.
 
@@ -150,7 +239,6 @@ class ReportClient:
         ca_bundle: str | None = settings.CA_BUNDLE,
     ) -> None:
         import requests
-        from requests.adapters import HTTPAdapter
 
         if resolve is None:
             from ingest.credentials import endpoint as resolve
@@ -169,7 +257,7 @@ class ReportClient:
         # No proxies, .netrc credentials or CA overrides from the environment: the
         # configured endpoint and token are the only ones used.
         session.trust_env = False
-        adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=4)
+        adapter = _adapter()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "jcw-ingest/0.1"
@@ -246,6 +334,15 @@ class ReportClient:
 
     # retry loop -------------------------------------------------------------------------
 
+    def _deadline_passed(self, kreis_ags: str, period: str | None) -> FetchError:
+        return FetchError(
+            kreis_ags,
+            period,
+            "timeout",
+            f"not complete within the {self.deadline_s:.0f}s deadline",
+            transient=True,
+        )
+
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_base_s * (2 ** (attempt - 1))
         return base * self._random.uniform(0.5, 1.5)
@@ -267,7 +364,17 @@ class ReportClient:
         truncated = 0
         while True:
             try:
-                return self._attempt(kreis_ags, period, ep, url, etag, accept, check_type, deadline)
+                with _Watchdog(deadline - time.monotonic()) as watchdog:
+                    try:
+                        return self._attempt(
+                            kreis_ags, period, ep, url, etag, accept, check_type, deadline
+                        )
+                    except (_Retry, FetchError) as exc:
+                        if watchdog.fired and not (
+                            isinstance(exc, FetchError) and exc.kind == "timeout"
+                        ):
+                            raise self._deadline_passed(kreis_ags, period) from None
+                        raise
             except _Retry as r:
                 retries += 1
                 truncated += r.kind == "truncated"

@@ -226,6 +226,20 @@ def test_one_byte_per_second_trickle_is_cut_by_the_deadline(servers) -> None:
     assert err.kind == "timeout" and "deadline" in err.reason
 
 
+@pytest.mark.timeout(30)
+def test_headers_trickling_in_are_cut_by_the_deadline(servers) -> None:
+    def trickle_headers(h) -> None:
+        head = b"HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\n" + b"X-Pad: " + b"a" * 200
+        for byte in head:  # each byte well within the read timeout, headers never end
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.2)
+
+    s = serve(servers, trickle_headers)
+    err = fetch_error(client_for(s, read_timeout_s=1, deadline_s=2))
+    assert err.kind == "timeout" and "deadline" in err.reason
+
+
 @pytest.mark.parametrize("with_length", [True, False], ids=["content-length", "no-length"])
 def test_body_over_the_cap_is_aborted(servers, with_length: bool) -> None:
     big = b"x" * 50_000
