@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+from datetime import date
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -153,7 +154,7 @@ class Handler(BaseHTTPRequestHandler):
         self._report(ags, m["period"])
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-        """Admin: correct, publish, faults."""
+        """Admin: correct, publish, advance, faults."""
         path = urlsplit(self.path).path
         if not self._loopback():
             self._error(403, "admin endpoints are loopback only")
@@ -162,9 +163,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             doc = self._read_json()
             if path == "/admin/correct":
-                self._json(200, sim.correct(str(doc["kreis_ags"]), str(doc["period"])))
+                self._json(200, sim.correct(*_fields(doc, "kreis_ags", "period")))
             elif path == "/admin/publish":
-                self._json(200, sim.publish(str(doc["kreis_ags"]), str(doc["period"])))
+                self._json(200, sim.publish(*_fields(doc, "kreis_ags", "period")))
+            elif path == "/admin/advance":
+                events = sim.advance(date.fromisoformat(*_fields(doc, "today")))
+                self._json(200, {"today": sim.today().isoformat(), "events": events})
             elif path == "/admin/faults":
                 specs = doc.get("faults", []) if isinstance(doc, dict) else doc
                 added = sim.add_faults(list(specs))
@@ -331,6 +335,13 @@ class Handler(BaseHTTPRequestHandler):
             return
 
 
+def _fields(doc: Any, *names: str) -> list[str]:
+    """Required string fields of an admin request body."""
+    if not isinstance(doc, dict) or any(n not in doc for n in names):
+        raise ValueError(f"request body must be a JSON object with {', '.join(names)}")
+    return [str(doc[n]) for n in names]
+
+
 def _etag_matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -347,9 +358,23 @@ def serve(simulator: Simulator, host: str, port: int, quiet: bool = True) -> Non
         f"jcw simulator serving {len(simulator.profiles)} jobcenters on {server.base_url}",
         flush=True,
     )
+    if simulator.fixed_today is None:
+        threading.Thread(target=_announce, args=(server,), daemon=True).start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _announce(server: SimulatorServer, every_s: float = 30.0) -> None:
+    """On the real clock: write events for scheduled publications as their day arrives."""
+    sim = server.simulator
+    last = sim.today()
+    while not server.stopping.wait(every_s):
+        today = sim.today()
+        if today > last:
+            for ags, period in sim.scheduled_between(last, today):
+                sim.publish(ags, period)
+            last = today

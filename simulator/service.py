@@ -383,6 +383,33 @@ class Simulator:
             self._runtime_revisions.setdefault((kreis_ags, period), []).append(at)
             return self._emit(kreis_ags, period, today)
 
+    def scheduled_between(self, after: date, until: date) -> list[tuple[str, str]]:
+        """Reports whose scheduled publication date lies in (after, until], by date."""
+        found = []
+        day = after + timedelta(days=1)
+        while day <= until:
+            first = date(day.year, day.month, 1)
+            period = last_closed_period(first)
+            for ags in self.profiles:
+                if (ags, period) in self._published_now:
+                    continue
+                at = self.scheduled_publication(ags, period)
+                if at is not None and at.date() == day:
+                    found.append((ags, period))
+            day += timedelta(days=1)
+        return found
+
+    def advance(self, until: date) -> list[dict[str, Any]]:
+        """Move the simulator clock forward to ``until``; returns the events of the reports
+        (scheduled, including late ones) that this publishes, written to the notify dir."""
+        with self._lock:
+            before = self.today()
+            if until < before:
+                raise ValueError(f"the clock only moves forward ({before} -> {until})")
+            due = self.scheduled_between(before, until)
+            self.fixed_today = until
+            return [self._emit(ags, period, until) for ags, period in due]
+
     def _check(self, kreis_ags: str, period: str) -> None:
         if kreis_ags not in self.profiles:
             raise KeyError(f"unknown kreis_ags {kreis_ags!r}")

@@ -91,6 +91,27 @@ def test_correcting_an_unpublished_report_is_refused(simulator):
     assert not simulator.events_dir.exists() or not list(simulator.events_dir.iterdir())
 
 
+def test_advancing_the_clock_publishes_on_schedule_with_events(simulator):
+    assert get(simulator, AGS, "2026-11").status_code == 404
+    events = simulator.advance("2026-12-04")
+    assert events and all(e["period"] == "2026-11" for e in events)
+    assert {e["kreis_ags"] for e in events} == {
+        a for a, e in simulator.truth("2026-11")["reports"].items() if e["expected"] == "accepted"
+    }
+    assert len(simulator.events()) == len(events)
+    published = events[0]
+    resp = get(simulator, published["kreis_ags"], "2026-11")
+    assert resp.status_code == 200 and resp.headers["ETag"] == published["etag"]
+    later = simulator.advance("2026-12-10")
+    assert {e["kreis_ags"] for e in events} | {e["kreis_ags"] for e in later} == set(
+        simulator.truth("2026-11")["reports"]
+    )
+    backwards = requests.post(
+        f"{simulator.base_url}/admin/advance", json={"today": "2026-12-01"}, timeout=10
+    )
+    assert backwards.status_code == 400
+
+
 def test_cli_truth_equals_server_truth(simulator_module):
     out = json.loads(cli("truth", "--period", "2019-07", "--today", "2026-11-21"))
     assert out == simulator_module.truth("2019-07")
