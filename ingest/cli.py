@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -298,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     except JcwError as exc:
         print(f"jcw: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print("jcw: interrupted", file=sys.stderr)
         return 130

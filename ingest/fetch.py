@@ -14,6 +14,10 @@
 - Only known content types are accepted (``text/csv``, ``application/json``); an HTML page
   or an unknown type is ``unexpected_content`` before anything is parsed.
 
+The retry loop is our own rather than urllib3's ``Retry``: it must also retry a truncated
+streamed body, share one deadline across attempts and give up on a ``Retry-After`` beyond
+the cap instead of sleeping through it.
+
 Errors are :class:`ingest.errors.FetchError` with a stable ``kind`` and a reason built from
 status codes and origins only, never from request objects, so no token can leak.
 """
