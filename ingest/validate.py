@@ -506,12 +506,6 @@ def validate_report(
 # --------------------------------------------------------------------------- files
 
 
-def previous_period(period: str) -> str:
-    """The month before ``period`` (``YYYY-MM``)."""
-    year, month = (int(p) for p in period.split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-
-
 def _revision_file(directory: Path, revision: int, suffix: str) -> Path:
     return directory / f"r{revision:04d}{suffix}"
 
@@ -531,14 +525,25 @@ def accepted_path(kreis_ags: str, period: str, revision: int) -> Path:
 
 
 def previous_accepted(kreis_ags: str, period: str) -> pd.DataFrame | None:
-    """The latest accepted revision of the month before ``period`` for this jobcenter, or None."""
+    """The latest accepted revision of the latest earlier month that has one, or None.
+
+    Normally that is the month before ``period``; if that month is missing or rejected, the
+    comparison goes back to the last accepted month ("previous accepted month" of the
+    contract), so a gap never hides a jump.
+    """
     import pandas as pd
 
-    directory = settings.data_dir() / settings.ACCEPTED / previous_period(period) / kreis_ags
-    files = sorted(p for p in directory.glob("r*.parquet")) if directory.is_dir() else []
-    if not files:
+    root = settings.data_dir() / settings.ACCEPTED
+    if not root.is_dir():
         return None
-    return pd.read_parquet(files[-1])
+    earlier = sorted((p.name for p in root.iterdir() if p.name < period), reverse=True)
+    for month in earlier:
+        directory = root / month / kreis_ags
+        files = sorted(directory.glob("r*.parquet")) if directory.is_dir() else []
+        files = [f for f in files if not f.name.startswith(".")]
+        if files:
+            return pd.read_parquet(files[-1])
+    return None
 
 
 def accepted_table(df: pd.DataFrame, *, revision: int, sha256: str, fetched_at: datetime):

@@ -383,6 +383,18 @@ def test_correction_is_validated_as_a_new_revision(data_dir: Path):
     assert (data_dir / "accepted" / PERIOD / STADT / "r0002.parquet").exists()
 
 
+def test_history_skips_a_month_without_accepted_report(data_dir: Path):
+    _land(STADT, "2026-08", _csv(valid_report(STADT, "2026-08", scale=0.7)))
+    _land(STADT, PREVIOUS, _csv(valid_report(STADT, PREVIOUS).assign(period="2026-01")))
+    _land(STADT, PERIOD, _csv(valid_report(STADT, PERIOD)))
+    validate.process_pending(now=NOW)
+    previous = validate.previous_accepted(STADT, PERIOD)
+    assert set(previous["period"]) == {"2026-08"}  # 2026-09 was rejected
+    doc = json.loads((data_dir / "validation" / PERIOD / STADT / "r0001.json").read_text())
+    assert _rules_of(doc["warnings"]) == ["elb_change_vs_previous"]  # +43 % against 2026-08
+    assert validate.previous_accepted(STADT, "2026-08") is None
+
+
 def test_structural_rejection_from_the_parser_is_recorded(data_dir: Path):
     _land(STADT, PERIOD, b"kreis_ags,period\n05113,2026-10\n")
     assert validate.process_pending(now=NOW)["rejected"] == 1
@@ -433,3 +445,62 @@ def test_two_concurrent_runs_write_each_verdict_once(data_dir: Path):
     assert len(list((data_dir / "outbox" / "pending").glob("*.eml"))) == 1
     leftovers = [p for p in data_dir.rglob(".tmp-*")]
     assert leftovers == []
+
+
+# --------------------------------------------------------------------------- with the simulator
+
+SIM_HARD = {  # simulator fault rule -> our rule id
+    "subgroup_exceeds_total": "elb_subgroups_le_total",
+    "integration_sum_mismatch": "integrationen_sum_of_kinds",
+    "foreign_gemeinde": "gemeinde_in_kreis",
+    "duplicate_gemeinde": "gemeinde_unique",
+    "wrong_period": "period_matches_request",
+    "population_off": "einwohner_matches_reference",
+    "bg_exceeds_persons": "bedarfsgemeinschaften_le_personen",
+}
+SIM_SOFT = {
+    "elb_jump": {"elb_change_vs_previous"},
+    "gemeinde_missing": {"gemeinde_missing_vs_previous"},
+    "integration_rate": {"integrationsquote_range"},
+}
+
+
+def test_verdicts_match_the_simulator_truth(
+    data_dir: Path, simulator_factory, monkeypatch, smtp_server
+):
+    from ingest import alerts
+    from ingest.pipeline import collect_many
+
+    ags = [jc.kreis_ags for jc in registry.jobcenters()]
+    hard = dict(zip(ags[10:], SIM_HARD, strict=False))
+    soft = dict(zip(ags[30:], SIM_SOFT, strict=False))
+    faults = [
+        {"kreis_ags": a, "period": PERIOD, "fault": "violated_rule", "rule": r}
+        for a, r in hard.items()
+    ] + [
+        {"kreis_ags": a, "period": PERIOD, "fault": "soft_warning", "rule": r}
+        for a, r in soft.items()
+    ]
+    sim = simulator_factory(scenario={"faults": faults})
+    for name, value in sim.env.items():
+        monkeypatch.setenv(name, value)
+    collect_many(ags, [PREVIOUS, PERIOD])
+    counts = validate.process_pending(now=NOW)
+    assert counts["accepted"] + counts["rejected"] == 2 * len(ags)
+
+    for period in (PREVIOUS, PERIOD):
+        truth = sim.truth(period)["reports"]
+        for a in ags:
+            doc = json.loads((data_dir / "validation" / period / a / "r0001.json").read_text())
+            assert doc["verdict"] == truth[a]["expected"], (period, a)
+            if period == PERIOD and a in hard:
+                assert _rules_of(doc["findings"])[0] == SIM_HARD[hard[a]]
+            elif period == PERIOD and a in soft:
+                assert set(_rules_of(doc["warnings"])) == SIM_SOFT[soft[a]], a
+            else:
+                assert (doc["findings"], doc["warnings"]) == ([], []), (period, a)
+
+    assert alerts.deliver_outbox()["sent"] == len(hard)
+    subjects = sorted(m["Subject"] for m in smtp_server.messages())
+    assert all(s.startswith("[jcw] Bericht abgelehnt: ") for s in subjects)
+    assert alerts.send_digest(NOW.date()) is True
