@@ -392,16 +392,25 @@ def _read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], _Findings
         return [], f
     records: list[tuple[int, dict[str, Any]]] = []
     allowed = set(contract.JSON_ROW_COLUMNS)
+    objects = [(i, row) for i, row in enumerate(rows, start=1) if isinstance(row, dict)]
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             f.row("not_object", i, None, type(row).__name__)
-            continue
+    # A field absent from (or unknown in) every row is a column problem, named once.
+    for col in contract.JSON_ROW_COLUMNS:
+        if objects and all(col not in row for _, row in objects):
+            f.whole("missing_column", f"Pflichtfeld „{col}“ fehlt in allen Zeilen.", column=col)
+    unknown = {k for _, row in objects for k in row if k not in allowed}
+    for key in sorted(unknown):
+        if all(key in row for _, row in objects):
+            f.whole("unknown_column", f"Unbekanntes Feld „{key}“ in allen Zeilen.", value=key)
+    for i, row in objects:
         g = row.get("gemeinde_ags")
         for col in contract.JSON_ROW_COLUMNS:
-            if col not in row:
+            if col not in row and not f.has_whole():
                 f.row("missing_key", i, col, None, g)
         for key in row:
-            if key not in allowed:
+            if key not in allowed and not f.has_whole():
                 f.row("unknown_key", i, key, row[key], g)
         records.append((i, {**top, **row}))
     return records, f

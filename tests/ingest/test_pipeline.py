@@ -171,3 +171,51 @@ def test_faulty_jobcenters_fail_with_the_truths_kind_and_never_hold_up_the_other
     assert len([p for p in landed_objects if p.is_file()]) == sum(
         1 for o in outcomes.values() if o["outcome"] == "landed"
     )
+
+
+CONTENT_FAULTS = [
+    ("wrong_encoding", {}, "parse_encoding"),
+    ("broken_rows", {"kind": "field_count"}, "parse_field_count"),
+    ("broken_rows", {"kind": "non_numeric"}, "parse_not_integer"),
+    ("violated_rule", {"rule": "missing_column"}, "parse_missing_column"),
+    ("violated_rule", {"rule": "negative_count"}, "parse_negative"),
+    ("formula_cells", {}, None),
+    ("violated_rule", {"rule": "subgroup_exceeds_total"}, None),  # for validation to find
+]
+
+
+def test_content_faults_are_rejected_by_the_parser_with_the_right_rule(
+    simulator_factory, monkeypatch, data_dir: Path
+) -> None:
+    from ingest.errors import ReportRejected
+
+    # a German CSV jobcenter for wrong_encoding, otherwise one of each wire format in turn
+    sim = simulator_factory()
+    formats = {a: e.get("wire_format") for a, e in sim.truth(PERIOD)["reports"].items()}
+    german = [a for a in ALL if formats[a] and formats[a].startswith("csv_de")]
+    others = [a for a in ALL if a not in german[:1]]
+    picked = [german[0], *others[: len(CONTENT_FAULTS) - 1]]
+    scenario = {
+        "faults": [
+            {"kreis_ags": ags, "period": PERIOD, "fault": name, **params}
+            for ags, (name, params, _) in zip(picked, CONTENT_FAULTS, strict=True)
+        ]
+    }
+    sim = simulator_factory(scenario=scenario)
+    use(sim, monkeypatch)
+    truth = sim.truth(PERIOD)["reports"]
+    outcomes = pipeline.collect_many(picked, [PERIOD])
+    assert {o["outcome"] for o in outcomes} == {"landed"}
+    for ags, (name, params, rule) in zip(picked, CONTENT_FAULTS, strict=True):
+        [rec] = landing.revisions(ags, PERIOD)
+        body = landing.read_object(rec)
+        if rule is None:
+            df = parse.parse_report(body, rec.content_type, kreis_ags=ags, period=PERIOD)
+            if truth[ags]["expected"] == "accepted":
+                assert canonical(df) == truth[ags]["rows"], name
+            continue
+        assert truth[ags]["expected"] == "rejected", (name, truth[ags])
+        with pytest.raises(ReportRejected) as exc:
+            parse.parse_report(body, rec.content_type, kreis_ags=ags, period=PERIOD)
+        found = {f.rule for f in exc.value.findings}
+        assert rule in found, (name, params, formats[ags], found)
