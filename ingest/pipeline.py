@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import landing, settings
-from ingest.errors import FetchError, JcwError
+from ingest.errors import ChecksumMismatch, FetchError, JcwError
 from ingest.fetch import ReportClient
 from ingest.files import remove_stale_temp, replace_json
 
@@ -70,8 +70,8 @@ def collect_one(
     kreis_ags: str, period: str, client: ReportClient, now: datetime | None = None
 ) -> dict[str, Any]:
     """Fetch and land one report; write and return its outcome (never raises JcwError)."""
-    previous = landing.latest(kreis_ags, period)
     try:
+        previous = landing.latest(kreis_ags, period)
         fetched = client.fetch_report(kreis_ags, period, etag=previous.etag if previous else None)
         at = now or datetime.now(UTC)
         if fetched is None:  # 304: only possible for a conditional request, so previous exists
@@ -104,7 +104,8 @@ def collect_one(
             log.warning("jobcenter %s %s: fetch failed: %s", kreis_ags, period, exc.reason)
     except JcwError as exc:
         at = now or datetime.now(UTC)
-        result = _outcome(kreis_ags, period, "failed", at, kind="landing", reason=exc.reason)
+        kind = "checksum_mismatch" if isinstance(exc, ChecksumMismatch) else "landing"
+        result = _outcome(kreis_ags, period, "failed", at, kind=kind, reason=exc.reason)
         log.error("jobcenter %s %s: landing failed: %s", kreis_ags, period, exc.reason)
     replace_json(fetch_log_path(kreis_ags, period), result)
     return result
