@@ -259,9 +259,15 @@ class Simulator:
         start, end = self.world.bounds[self.world.index[kreis_ags]]
         n = end - start
         factors: dict[int, float] = {}
-        for r in range(2, revision + 1):  # each correction: one Gemeinde's ELB +3 %
-            pos = (r - 2) % n
-            factors[pos] = factors.get(pos, 1.0) * 1.03
+        if revision > 1:
+            # Each correction raises the ELB of one Gemeinde by 3 %, cycling through the
+            # Gemeinden with at least 50 ELB (largest first), so every revision's bytes differ.
+            base = self.world.kreis_rows(kreis_ags, period)
+            order = sorted(range(n), key=lambda i: -base[i]["elb"])
+            big = [i for i in order if base[i]["elb"] >= 50] or order
+            for r in range(2, revision + 1):
+                pos = big[(r - 2) % len(big)]
+                factors[pos] = factors.get(pos, 1.0) * 1.03
         soft = self.fault(kreis_ags, period, "soft_warning")
         soft_rule = soft.get("rule") if soft else None
         int_rate = 0.08 if soft_rule == "integration_rate" else None

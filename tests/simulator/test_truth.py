@@ -137,3 +137,15 @@ def test_scenario_file_through_the_cli(tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "2026-13" in bad.stderr
+
+
+def test_every_correction_has_new_bytes_and_stays_quiet():
+    sim = Simulator(42, today=TODAY)
+    for ags in ("03157", "05113", "16053"):
+        etags = {sim.latest(ags, PERIOD, TODAY).etag}
+        for revision in (2, 3, 4):
+            event = sim.correct(ags, PERIOD)
+            assert event["revision"] == revision
+            etags.add(event["etag"])
+            assert sim.expected(ags, PERIOD, TODAY)["warnings"] == []
+        assert len(etags) == 4
