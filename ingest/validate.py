@@ -864,8 +864,21 @@ def report_path(period: str) -> Path:
 
 def write_period_report(period: str) -> Path:
     """(Re)write the HTML validation report of a period from its verdict files."""
+    import jinja2
+
     from ingest.files import replace_atomic
 
     path = report_path(period)
     replace_atomic(path, render_period_report(period, read_verdicts(period)).encode("utf-8"))
+    pages = sorted((p.stem for p in path.parent.glob("*.html") if p.stem != "index"), reverse=True)
+    index = jinja2.Environment(autoescape=True).from_string(_INDEX).render(pages=pages)
+    replace_atomic(path.parent / "index.html", index.encode("utf-8"))
     return path
+
+
+_INDEX = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Validierung</title></head>
+<body style="font-family:sans-serif;margin:2em"><h1>Validierungsberichte</h1><ul>
+{% for p in pages %}<li><a href="{{ p }}.html">{{ p }}</a></li>
+{% endfor %}</ul></body></html>
+"""

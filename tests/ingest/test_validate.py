@@ -343,6 +343,8 @@ def test_process_pending_writes_verdicts_parquet_quarantine_and_mail(data_dir: P
     html = validate.report_path(PERIOD).read_text()
     assert "05113" in html and "elb_subgroups_le_total" in html and "verletzt" in html
     assert "nicht geprüft" not in html
+    index = (validate.report_path(PERIOD).parent / "index.html").read_text()
+    assert 'href="2026-10.html"' in index and 'href="2026-09.html"' in index
 
 
 def _pending_mail(data_dir: Path) -> list:
