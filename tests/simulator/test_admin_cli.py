@@ -129,6 +129,11 @@ def test_connections_lines_are_shell_safe():
     conn = env["AIRFLOW_CONN_JC_08111"]
     assert conn["host"] == "http://127.0.0.1:9999/jc/08111"
     assert conn["conn_type"] == "http" and len(conn["password"]) >= 32
+    # a shell that evaluates the line gets exactly the JSON back
+    line = next(x for x in lines if x.startswith("AIRFLOW_CONN_JC_08111="))
+    script = 'eval "export $0"; printf %s "$AIRFLOW_CONN_JC_08111"'
+    shell = subprocess.run(["bash", "-c", script, line], capture_output=True, text=True)
+    assert json.loads(shell.stdout) == conn
 
 
 def test_registry_scale_adds_synthetic_jobcenters():
