@@ -1,0 +1,86 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period',
+) }}
+
+-- One row per revision of a report (jobcenter, month, revision): every landed or accepted
+-- revision with its verdict and, when accepted, its Kreis totals. Nothing is overwritten:
+-- the current revision is flagged, earlier ones stay queryable.
+with
+
+landed as (
+    select * from {{ ref('stg_landing__records') }}
+),
+
+verdicts as (
+    select * from {{ ref('stg_validation__verdicts') }}
+),
+
+accepted as (
+    select * from {{ ref('int_report_revisions_regrained') }}
+),
+
+revisions as (
+    select
+        kreis_ags,
+        period,
+        revision
+    from landed
+    union
+    select
+        kreis_ags,
+        period,
+        revision
+    from verdicts
+    union
+    select
+        kreis_ags,
+        period,
+        revision
+    from accepted
+),
+
+joined as (
+    select
+        -- keys
+        revisions.kreis_ags,
+        revisions.period,
+        cast(revisions.revision as integer) as revision,
+        -- content and transfer
+        coalesce(landed.sha256, verdicts.sha256, accepted.sha256) as sha256,
+        coalesce(landed.fetched_at, accepted.fetched_at) as fetched_at,
+        landed.content_type,
+        landed.source_revision,
+        -- verdict
+        coalesce(verdicts.verdict, case when accepted.revision is not null then 'accepted' end)
+            as verdict,
+        cast(coalesce(verdicts.findings_count, 0) as integer) as findings_count,
+        cast(coalesce(verdicts.warnings_count, 0) as integer) as warnings_count,
+        accepted.revision is not null as is_accepted,
+        coalesce(accepted.is_current, false) as is_current,
+        coalesce(accepted.is_first_published, false) as is_first_published,
+        -- Kreis totals of an accepted revision
+        {%- for col in jcw_measure_columns() %}
+        accepted.{{ col }},
+        {%- endfor %}
+        accepted.gemeinden_count
+    from revisions
+    left join landed
+        on
+            revisions.kreis_ags = landed.kreis_ags
+            and revisions.period = landed.period
+            and revisions.revision = landed.revision
+    left join verdicts
+        on
+            revisions.kreis_ags = verdicts.kreis_ags
+            and revisions.period = verdicts.period
+            and revisions.revision = verdicts.revision
+    left join accepted
+        on
+            revisions.kreis_ags = accepted.kreis_ags
+            and revisions.period = accepted.period
+            and revisions.revision = accepted.revision
+)
+
+select * from joined

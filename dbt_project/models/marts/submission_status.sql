@@ -1,0 +1,234 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['kreis_ags', 'period'],
+) }}
+
+-- One row per registered jobcenter per month, from the first to the latest month with any
+-- file: where the report stands (missing / received / rejected / accepted) and whether it
+-- came on time (due on the 10th of the following month, judged by the first fetched_at).
+with
+
+landed as (
+    select * from {{ ref('stg_landing__records') }}
+),
+
+verdicts as (
+    select * from {{ ref('stg_validation__verdicts') }}
+),
+
+accepted as (
+    select * from {{ ref('int_report_revisions_regrained') }}
+),
+
+fetch_log as (
+    select * from {{ ref('stg_fetch_log__outcomes') }}
+),
+
+expected as (
+    select * from {{ ref('int_jobcenter_months_expected') }}
+),
+
+{%- if jcw_is_partial() %}
+
+previous as (
+    select * from {{ this }}
+),
+{%- endif %}
+
+-- every revision any stage has written a file for
+revisions as (
+    select
+        kreis_ags,
+        period,
+        revision
+    from landed
+    union
+    select
+        kreis_ags,
+        period,
+        revision
+    from verdicts
+    union
+    select
+        kreis_ags,
+        period,
+        revision
+    from accepted
+),
+
+file_months as (
+    select period from revisions
+    union
+    select period from fetch_log
+    {%- if jcw_is_partial() %}
+    union
+    select period from previous
+    {%- endif %}
+),
+
+bounds as (
+    select
+        min(period) as first_period,
+        max(period) as last_period
+    from file_months
+),
+
+grid as (
+    select
+        expected.kreis_ags,
+        expected.period,
+        bounds.last_period
+    from expected
+    inner join bounds on expected.period between bounds.first_period and bounds.last_period
+    {%- if jcw_is_partial() %}
+    left join previous
+        on expected.kreis_ags = previous.kreis_ags and expected.period = previous.period
+    -- months whose files changed, months new to the table, and missing reports (whose
+    -- overdue state moves with as_of)
+    where
+        expected.period in {{ jcw_period_list(jcw_periods()) }}
+        or previous.period is null
+        or previous.status = 'missing'
+    {%- endif %}
+),
+
+per_report as (
+    select
+        kreis_ags,
+        period,
+        cast(count(*) as integer) as revision_count,
+        max(revision) as latest_revision
+    from revisions
+    group by kreis_ags, period
+),
+
+arrivals as (
+    select
+        kreis_ags,
+        period,
+        min(fetched_at) as first_received_at
+    from (
+        select
+            kreis_ags,
+            period,
+            fetched_at
+        from landed
+        union all
+        select
+            kreis_ags,
+            period,
+            fetched_at
+        from accepted
+    ) as arrival_times
+    group by kreis_ags, period
+),
+
+current_accepted as (
+    select
+        kreis_ags,
+        period,
+        revision as current_revision
+    from accepted
+    where is_current
+),
+
+assessed as (
+    select
+        grid.kreis_ags,
+        grid.period,
+        grid.last_period,
+        coalesce(per_report.revision_count, 0) as revision_count,
+        per_report.latest_revision,
+        current_accepted.current_revision,
+        arrivals.first_received_at,
+        case
+            when per_report.latest_revision is null then 'missing'
+            when per_report.latest_revision = current_accepted.current_revision then 'accepted'
+            when latest_verdict.verdict = 'accepted' then 'accepted'
+            when latest_verdict.verdict = 'rejected' then 'rejected'
+            else 'received'
+        end as status,
+        case
+            when latest_verdict.verdict = 'rejected' then latest_verdict.findings_count
+            else 0
+        end as open_findings_count,
+        coalesce(current_verdict.warnings_count, 0) as open_warnings_count,
+        fetch_log.outcome as last_fetch_outcome,
+        case
+            when fetch_log.outcome not in ('landed', 'unchanged') then fetch_log.failure_kind
+        end as last_fetch_failure_kind,
+        fetch_log.outcome_at as last_fetch_at
+    from grid
+    left join per_report
+        on grid.kreis_ags = per_report.kreis_ags and grid.period = per_report.period
+    left join current_accepted
+        on grid.kreis_ags = current_accepted.kreis_ags and grid.period = current_accepted.period
+    left join arrivals
+        on grid.kreis_ags = arrivals.kreis_ags and grid.period = arrivals.period
+    left join verdicts as latest_verdict
+        on
+            per_report.kreis_ags = latest_verdict.kreis_ags
+            and per_report.period = latest_verdict.period
+            and per_report.latest_revision = latest_verdict.revision
+    left join verdicts as current_verdict
+        on
+            current_accepted.kreis_ags = current_verdict.kreis_ags
+            and current_accepted.period = current_verdict.period
+            and current_accepted.current_revision = current_verdict.revision
+    left join fetch_log
+        on grid.kreis_ags = fetch_log.kreis_ags and grid.period = fetch_log.period
+),
+
+timed as (
+    select
+        -- keys
+        kreis_ags,
+        period,
+        -- state
+        status,
+        revision_count,
+        cast(latest_revision as integer) as latest_revision,
+        cast(current_revision as integer) as current_revision,
+        cast(open_findings_count as integer) as open_findings_count,
+        cast(open_warnings_count as integer) as open_warnings_count,
+        -- deadline
+        cast(
+            {{ jcw_month_start('period') }} + interval 1 month + interval ({{ var('due_day') }} - 1) day
+            as date
+        ) as due_date,
+        first_received_at,
+        {{ jcw_as_of('last_period') }} as as_of,
+        -- last fetch attempt
+        last_fetch_outcome,
+        last_fetch_failure_kind,
+        last_fetch_at
+    from assessed
+),
+
+judged as (
+    select
+        kreis_ags,
+        period,
+        status,
+        case
+            when first_received_at is null and as_of > due_date then 'overdue'
+            when first_received_at is null then 'not_due'
+            when first_received_at < due_date + interval 1 day then 'on_time'
+            else 'late'
+        end as timeliness,
+        first_received_at < due_date + interval 1 day as is_on_time,
+        due_date,
+        first_received_at,
+        revision_count,
+        latest_revision,
+        current_revision,
+        open_findings_count,
+        open_warnings_count,
+        last_fetch_outcome,
+        last_fetch_failure_kind,
+        last_fetch_at
+    from timed
+)
+
+select * from judged
