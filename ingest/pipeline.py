@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,7 +154,7 @@ def collect_many(
     *,
     max_workers: int = 8,
     now: datetime | None = None,
-    client_factory: Any = None,
+    client_factory: Callable[[], ReportClient] | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`collect` for many jobcenters at once, in threads (one HTTP session per thread).
 
