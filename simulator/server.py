@@ -6,6 +6,7 @@ import hmac
 import json
 import re
 import socket
+import sys
 import threading
 from datetime import date
 from email.utils import format_datetime
@@ -73,6 +74,12 @@ class SimulatorServer(ThreadingHTTPServer):
         base = (base_url or self.base_url).rstrip("/")
         hole = f"http://{self.blackhole.host}:{self.blackhole.port}"
         return connection_env(self.simulator, base, hole)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (the point of several faults) is not an error worth a trace."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def server_close(self) -> None:
         """Stop stalled handlers and close the black hole as well."""
