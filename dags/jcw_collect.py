@@ -35,6 +35,7 @@ from jcw_common import (
     START_DATE,
     TIMEZONE,
     WARTEZEIT_MONTHS,
+    deliver_mail,
     latest_complete_period,
     month_add,
     period_range,
@@ -121,6 +122,7 @@ def jcw_collect():
         from ingest.validate import process_pending
 
         result = process_pending(list(periods))
+        deliver_mail()
         print(f"validation of {periods[0]}..{periods[-1]}: {result}")
         if not (result.get("accepted") or result.get("rejected")):
             raise AirflowSkipException("no new verdict: the warehouse is already up to date")

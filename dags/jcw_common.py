@@ -6,8 +6,11 @@ level, no network, no database, no Variable or Connection.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset
@@ -90,3 +93,44 @@ def run_date(context: dict) -> date:
     """The date a run stands for: its logical date, or (manual runs) when it was due to run."""
     moment: datetime | None = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+
+
+def deliver_mail() -> None:
+    """Send the alert mails a task queued; undelivered mail stays pending for jcw_monitor."""
+    from ingest.alerts import deliver_outbox
+
+    print(f"outbox: {deliver_outbox()}")
+
+
+def changed_periods(validation_dir: Path, since: float | None) -> list[str] | None:
+    """Months with a verdict file written at or after ``since`` (epoch seconds).
+
+    ``None`` when there is no watermark yet (a first build reads every file). Verdict files
+    are write-once, so their mtime is when the verdict was made.
+    """
+    if since is None:
+        return None
+    months = set()
+    for path in validation_dir.glob("*/*/r*.json"):
+        try:
+            if path.stat().st_mtime >= since:
+                months.add(path.parent.parent.name)
+        except FileNotFoundError:
+            continue
+    return sorted(months)
+
+
+def read_watermark(path: Path) -> float | None:
+    """The start time of the last successful warehouse build, if any."""
+    try:
+        return float(json.loads(path.read_text())["build_started_at"])
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+
+
+def write_watermark(path: Path, started_at: float) -> None:
+    """Record the start of a successful build (atomic replace)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"build_started_at": started_at}))
+    os.replace(tmp, path)

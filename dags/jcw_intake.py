@@ -26,7 +26,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail
 from jcw_events import EventFileTrigger
 
 REPORT_EVENTS = Asset(
@@ -83,6 +83,7 @@ def jcw_intake():
         from ingest.validate import process_pending
 
         result = process_pending()
+        deliver_mail()
         print(f"validation: {result}")
         if not (result.get("accepted") or result.get("rejected")):
             raise AirflowSkipException("no new verdict: the warehouse is already up to date")

@@ -11,17 +11,32 @@ Daily at 07:00 Europe/Berlin (after the 06:00 sweep of `jcw_collect`):
 4. `completeness` — missing / received / rejected / accepted for that month (the same view as
    `jcw status --period`), in the task log and as the task's return value.
 
-All dates derive from the run's logical date, so a re-run of an old day repeats that day.
+All dates derive from the run's logical date (param `day`, `YYYY-MM-DD`, overrides it), so
+a re-run of an old day repeats that day.
 Mails are deduplicated by key in the outbox: a re-run sends nothing twice.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
-from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
-from jcw_common import DEFAULT_ARGS, START_DATE, TIMEZONE, overdue_period, run_date
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
+from jcw_common import (
+    DEFAULT_ARGS,
+    START_DATE,
+    TIMEZONE,
+    deliver_mail,
+    overdue_period,
+    run_date,
+)
+
+
+def monitor_day() -> date:
+    """The day this run stands for: param ``day``, else the run's logical date."""
+    context = get_current_context()
+    day = context["params"].get("day")
+    return date.fromisoformat(day) if day else run_date(context)
 
 
 @dag(
@@ -31,6 +46,14 @@ from jcw_common import DEFAULT_ARGS, START_DATE, TIMEZONE, overdue_period, run_d
     catchup=False,
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(minutes=10)},
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            description="the day to act for (YYYY-MM-DD); empty: the run's logical date",
+        )
+    },
     tags=["jcw", "monitor", "mail"],
     doc_md=__doc__,
 )
@@ -43,33 +66,38 @@ def jcw_monitor():
         return deliver()
 
     @task
-    def send_digest() -> object:
+    def send_digest() -> bool:
         """The daily warnings digest for the day before the run."""
         from ingest.alerts import send_digest as digest
 
-        return digest(run_date(get_current_context()) - timedelta(days=1))
+        queued = digest(monitor_day() - timedelta(days=1))
+        deliver_mail()
+        return queued
 
     @task
-    def send_reminders() -> object:
+    def send_reminders() -> dict:
         """Reminders for the latest overdue month."""
         from ingest.alerts import send_reminders as reminders
 
-        today = run_date(get_current_context())
-        return reminders(overdue_period(today), today)
+        today = monitor_day()
+        result = reminders(overdue_period(today), today)
+        deliver_mail()
+        return result
 
     @task
     def completeness() -> dict:
         """State of every jobcenter for the latest overdue month."""
         from ingest.status import reconcile
 
-        today = run_date(get_current_context())
+        today = monitor_day()
         period = overdue_period(today)
         rows = reconcile(period, today=today)
-        states = Counter(getattr(r, "state", None) or r["state"] for r in rows)
+        states = Counter(r.state for r in rows)
         for r in rows:
-            state = getattr(r, "state", None) or r["state"]
-            if state != "accepted":
-                print(f"{period} {getattr(r, 'kreis_ags', '')}: {state}")
+            if r.state != "accepted":
+                print(
+                    f"{period} {r.kreis_ags} {r.name}: {r.state} {r.reason or r.fetch_kind or ''}"
+                )
         print(f"{period}: {dict(states)} of {len(rows)} jobcenters")
         return {"period": period, "states": dict(states), "jobcenters": len(rows)}
 

@@ -11,9 +11,13 @@ of `jcw_collect` and `jcw_intake`), never on the clock.
 3. `docs` — dbt docs into `data/docs/dbt/`.
 
 DuckDB has a single writer, so at most one run at a time (`max_active_runs=1`) and every
-task sits in the 1-slot pool `duckdb_writer`. The build covers every month that has files
-(not only those named in the triggering asset events): bursts of asset events can coalesce
-into one run, and a full pass over the files is the only way a run cannot miss a month.
+task sits in the 1-slot pool `duckdb_writer`.
+
+Which months to rebuild is read from the files, not from the triggering asset events (bursts
+of asset events coalesce, so a run may carry only some of them): every month with a verdict
+file written since the start of the last green build (watermark in
+`data/airflow/jcw_warehouse_watermark.json`; no watermark = build everything). A run that
+finds no new verdict skips `build`, `publish` and `docs`.
 """
 
 from __future__ import annotations
@@ -21,9 +25,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE
+from jcw_common import (
+    ACCEPTED_REPORTS,
+    DEFAULT_ARGS,
+    START_DATE,
+    changed_periods,
+    read_watermark,
+    write_watermark,
+)
 
 WRITER_POOL = "duckdb_writer"
+# Start time of the last green build (data/airflow/, shared by every worker).
+WATERMARK = "jcw_warehouse_watermark.json"
 
 
 @dag(
@@ -39,7 +52,12 @@ WRITER_POOL = "duckdb_writer"
 def jcw_warehouse():
     @task(execution_timeout=timedelta(hours=1))
     def build() -> dict:
-        """One dbt build over every month with files; raises BuildFailed on a red build."""
+        """One dbt build over the months with new verdicts; raises BuildFailed on a red build."""
+        import time
+
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from ingest import settings
         from ingest.warehouse import build as dbt_build
 
         context = get_current_context()
@@ -47,8 +65,20 @@ def jcw_warehouse():
         announced = sorted(
             {p for evs in events.values() for e in evs for p in (e.extra or {}).get("periods", [])}
         )
-        print(f"months announced by the triggering events: {announced or 'none (manual run)'}")
-        return dbt_build()
+        print(f"months announced by the triggering events: {announced or 'none'}")
+        watermark = settings.data_dir() / "airflow" / WATERMARK
+        started = time.time()
+        since = read_watermark(watermark)
+        # 2 s of slack for coarse file timestamps; a month built twice costs little.
+        periods = changed_periods(
+            settings.data_dir() / settings.VALIDATION, None if since is None else since - 2
+        )
+        if periods == []:
+            raise AirflowSkipException("no verdict since the last green build: nothing to do")
+        print(f"building months with new verdicts: {periods or 'all (first build)'}")
+        summary = dbt_build(periods)
+        write_watermark(watermark, started)
+        return summary
 
     @task(execution_timeout=timedelta(minutes=10))
     def publish() -> str:

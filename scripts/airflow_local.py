@@ -41,6 +41,10 @@ COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 ADMIN_USER = "admin"
 # The 1-slot pool that serialises every DuckDB writer (dbt build, publish, docs).
 POOLS = {"duckdb_writer": (1, "DuckDB allows one writer: dbt build / publish / docs")}
+# DAGs the embedded default unpauses on start. jcw_intake must be unpaused for its
+# AssetWatcher to be registered; jcw_collect's first unpause runs one sweep at once.
+# jcw_monitor stays paused until someone decides reminders should go out (the demo does).
+UNPAUSE = ("jcw_intake", "jcw_warehouse", "jcw_collect")
 # Simulator clock and seed of the embedded default world.
 SIM_SEED = 42
 
@@ -73,9 +77,10 @@ def airflow_env(
         # §2); 8 held and leaves CPU for the fetch threads inside the tasks.
         "AIRFLOW__CORE__PARALLELISM": "8",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "8",
-        # DAGs run as soon as they are parsed; the AssetWatcher only registers on unpaused
-        # DAGs. The cron DAGs use CronTriggerTimetable, so unpausing starts nothing at once.
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        # New DAGs start paused: unpausing a cron DAG runs its latest missed interval at once
+        # (catchup=False still runs the most recent one), e.g. reminders before anything was
+        # fetched. The launcher unpauses what should run (see UNPAUSE).
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
@@ -113,7 +118,7 @@ def _persistent_secret(home: Path) -> str:
     path = home / "jwt_secret"
     if not path.exists():
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
-        tmp.write_text(secrets.token_urlsafe(32))
+        tmp.write_text(secrets.token_urlsafe(64))  # HS512 wants >= 64 bytes
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     return path.read_text().strip()
@@ -150,27 +155,31 @@ def _wait_port(host: str, port: int, timeout: float, proc: subprocess.Popen | No
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
 
 
-def _stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """SIGTERM the process group of ``proc``, then SIGKILL whatever is left."""
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    # Every process was started with start_new_session=True: its pid is its group id.
     try:
-        pgid = os.getpgid(proc.pid)
+        os.killpg(proc.pid, sig)
     except ProcessLookupError:
-        pgid = proc.pid
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        pass
+
+
+def _stop_groups(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+    """SIGTERM the process groups of ``procs`` at once, then SIGKILL whatever is left."""
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
         try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(wait)
+            proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; make sure no child of the group survives it.
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
             pass
-        break
+    # Leaders that ignored SIGTERM, and children that outlived their leader.
+    for proc in procs:
+        _signal_group(proc, signal.SIGKILL)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 @dataclass
@@ -267,8 +276,7 @@ class AirflowStack:
 
     def stop(self) -> None:
         """Stop every component (and whatever a killed one left behind)."""
-        for proc in [*self.procs.values(), *self._dead]:
-            _stop_group(proc)
+        _stop_groups([*self.procs.values(), *self._dead])
         self.procs.clear()
         self._dead.clear()
 
@@ -286,10 +294,10 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self._credentials = {"username": username, "password": password}
         self._session = requests.Session()
-        self._token_at = 0.0
+        self._token_at: float | None = None
 
     def _auth(self) -> None:
-        if time.monotonic() - self._token_at < 600:
+        if self._token_at is not None and time.monotonic() - self._token_at < 600:
             return
         r = self._session.post(f"{self.base_url}/auth/token", json=self._credentials, timeout=30)
         r.raise_for_status()
@@ -318,8 +326,9 @@ class ApiClient:
             time.sleep(1)
         raise TimeoutError(f"DAGs {sorted(wanted)} not parsed after {timeout:.0f} s")
 
-    def unpause(self, dag_id: str) -> None:
-        self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+    def unpause(self, *dag_ids: str) -> None:
+        for dag_id in dag_ids:
+            self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> str:
         """Trigger a manual run now (logical_date null) and return its run id."""
@@ -414,7 +423,8 @@ class World:
         """Connections for Airflow: one per jobcenter (from the simulator) plus SMTP."""
         out = subprocess.run(
             [sys.executable, "-m", "simulator", "connections", "--base-url", self.sim_url,
-             "--seed", str(SIM_SEED)],
+             "--seed", str(SIM_SEED),
+             *(["--scenario", str(self.scenario)] if self.scenario else [])],
             cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         env = {}
@@ -429,8 +439,7 @@ class World:
         return env
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            _stop_group(proc, timeout=10)
+        _stop_groups(list(self.procs.values()), timeout=10)
         self.procs.clear()
 
 
@@ -449,6 +458,10 @@ def _ui(args: argparse.Namespace) -> int:
         stack.init()
         stack.start()
         stack.wait_healthy()
+        api = ApiClient(stack.url, ADMIN_USER, admin_password(stack.env))
+        api.wait_dags(UNPAUSE)
+        if args.unpause:
+            api.unpause(*UNPAUSE)
         print(f"Airflow UI: {stack.url}  (user {ADMIN_USER}, password {admin_password(stack.env)})")
         print(f"AIRFLOW_HOME={stack.home}; component logs in {stack.log_dir}")
         if world:
@@ -475,6 +488,12 @@ def main(argv: list[str] | None = None) -> int:
         dest="world",
         action="store_false",
         help="do not start the simulator and the SMTP sink (for a real deployment)",
+    )
+    ui.add_argument(
+        "--no-unpause",
+        dest="unpause",
+        action="store_false",
+        help=f"leave the DAGs' pause state as it is (default: unpause {', '.join(UNPAUSE)})",
     )
     ui.add_argument("--today", help="simulator clock YYYY-MM-DD (default: the real date)")
     sub.add_parser("init", help="migrate the metadata DB and create the pools")
