@@ -2,8 +2,10 @@
 
 - Transient failures (connection reset/refused, 502/503/504, 429, truncated body) are
   retried with exponential backoff and jitter, at most ``max_retries`` times; a server's
-  ``Retry-After`` is honoured (never re-requested earlier) up to ``max_retry_after_s``,
-  beyond which the client gives up as ``rate_limited``. 401/403/404 are never retried.
+  ``Retry-After`` is honoured (never re-requested earlier) as long as the waits it asks for
+  add up to at most ``max_retry_after_s`` per report; a server asking for more is given up
+  on at once (``rate_limited`` for 429, ``server_error`` for 503) instead of being slept
+  through. 401/403/404 are never retried.
 - Every report is bounded by connect and read timeouts and a total deadline. The deadline
   is hard: a watchdog shuts the socket down when it passes, so neither headers nor a body
   trickling in one byte at a time can hold a worker longer.
@@ -366,6 +368,7 @@ class ReportClient:
         deadline = time.monotonic() + self.deadline_s
         retries = 0
         truncated = 0
+        asked_to_wait = 0.0  # sum of the server's Retry-After so far
         while True:
             try:
                 with _Watchdog(deadline - time.monotonic()) as watchdog:
@@ -382,6 +385,18 @@ class ReportClient:
             except _Retry as r:
                 retries += 1
                 truncated += r.kind == "truncated"
+                if r.retry_after is not None:
+                    asked_to_wait += r.retry_after
+                    if asked_to_wait > self.max_retry_after_s:
+                        raise FetchError(
+                            kreis_ags,
+                            period,
+                            r.kind,
+                            f"{r.reason} with Retry-After {r.retry_after:.0f}s: waits of "
+                            f"{asked_to_wait:.0f}s in all exceed the {self.max_retry_after_s:.0f}s "
+                            "this client grants a report",
+                            transient=True,
+                        ) from None
                 if retries > self.max_retries or truncated > MAX_TRUNCATED_RETRIES:
                     raise FetchError(
                         kreis_ags,
@@ -531,15 +546,6 @@ class ReportClient:
         if status == 429 or status in RETRY_STATUSES:
             kind = "rate_limited" if status == 429 else "server_error"
             wait = parse_retry_after(headers.get("retry-after"), time.time())
-            if wait is not None and wait > self.max_retry_after_s:
-                raise FetchError(
-                    kreis_ags,
-                    period,
-                    "rate_limited",
-                    f"HTTP {status} with Retry-After {wait:.0f}s, more than the "
-                    f"{self.max_retry_after_s:.0f}s this client waits",
-                    transient=True,
-                )
             raise _Retry(kind, f"HTTP {status}", wait)
         if 500 <= status < 600:
             raise FetchError(kreis_ags, period, "server_error", f"HTTP {status}", transient=True)

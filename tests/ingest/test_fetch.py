@@ -139,8 +139,15 @@ def test_429_retry_after_is_never_undercut(servers) -> None:
 def test_retry_after_beyond_the_cap_gives_up_as_rate_limited(servers) -> None:
     s = serve(servers, status(429, Retry_After="3600"))
     err = fetch_error(client_for(s, max_retry_after_s=5))
-    assert err.kind == "rate_limited"
+    assert err.kind == "rate_limited" and "3600" in err.reason
     assert len(s.requests) == 1
+
+
+def test_retry_after_waits_are_capped_in_total_per_report(servers) -> None:
+    s = serve(servers, sequence(status(503, Retry_After="1"), status(503, Retry_After="1"), ok))
+    err = fetch_error(client_for(s, max_retry_after_s=1.5))
+    assert err.kind == "server_error"
+    assert len(s.requests) == 2  # the second wait would exceed the budget: no third request
 
 
 @pytest.mark.parametrize(

@@ -219,3 +219,39 @@ def test_content_faults_are_rejected_by_the_parser_with_the_right_rule(
             parse.parse_report(body, rec.content_type, kreis_ags=ags, period=PERIOD)
         found = {f.rule for f in exc.value.findings}
         assert rule in found, (name, params, formats[ags], found)
+
+
+TRANSIENT = [
+    ("http_5xx_burst", {"n": 4, "retry_after": 0}),
+    ("http_5xx_burst", {"n": 5, "retry_after": 0}),
+    ("truncated_body", {"n": 2}),
+    ("truncated_body", {"n": 3}),
+    ("rate_limited", {"n": 2, "retry_after": 1}),
+    ("rate_limited", {"n": 1, "retry_after": 31}),
+]
+
+
+@pytest.mark.timeout(300)
+def test_transient_faults_end_as_the_truth_says(
+    simulator_factory, monkeypatch, data_dir: Path
+) -> None:
+    picked = ALL[50 : 50 + len(TRANSIENT)]
+    scenario = {
+        "faults": [
+            {"kreis_ags": ags, "period": PERIOD, "fault": name, **params}
+            for ags, (name, params) in zip(picked, TRANSIENT, strict=True)
+        ]
+    }
+    sim = simulator_factory(scenario=scenario)
+    use(sim, monkeypatch)
+    truth = sim.truth(PERIOD)["reports"]
+    outcomes = pipeline.collect_many(
+        picked, [PERIOD], client_factory=lambda: ReportClient(backoff_base_s=0.1)
+    )
+    for o, (name, params) in zip(outcomes, TRANSIENT, strict=True):
+        expected = truth[o["kreis_ags"]]
+        if expected["expected"] == "accepted":
+            assert o["outcome"] == "landed", (name, params, o)
+        else:
+            assert (o["outcome"], o["kind"]) == ("failed", expected["kind"]), (name, params, o)
+    assert [o["outcome"] for o in outcomes] == ["landed", "failed"] * 3
