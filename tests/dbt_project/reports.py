@@ -211,3 +211,93 @@ def months(first: str, count: int) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
+
+
+# --------------------------------------------------------------------------- a small world
+
+WORLD_MONTHS = months("2025-01", 14)  # 2025-01 .. 2026-02: K2 windows complete from 2026-01
+
+
+def stuttgart(i: int) -> list[Gemeinde]:
+    """08111 Stuttgart (BW), kreisfreie Stadt; month number i = 0 for 2025-01."""
+    return [Gemeinde("08111000", "Stuttgart", 1000 + 10 * i, integrationen=20 + i % 3)]
+
+
+def peine(i: int) -> list[Gemeinde]:
+    """03157 Landkreis Peine (NI), two Gemeinden."""
+    return [
+        Gemeinde("03157001", "Peine", 400 + 5 * i, integrationen=10, einwohner=60_000),
+        Gemeinde("03157002", "Ilsede", 300, integrationen=8, einwohner=40_000),
+    ]
+
+
+def nordfriesland(i: int) -> list[Gemeinde]:
+    """01054 Kreis Nordfriesland (SH), two Gemeinden."""
+    return [
+        Gemeinde("01054001", "Husum", 300, integrationen=6, einwohner=80_000),
+        Gemeinde("01054002", "Niebüll", 200, integrationen=4, einwohner=80_000),
+    ]
+
+
+def write_world(data_dir: Path) -> None:
+    """Files of four jobcenters over WORLD_MONTHS, with the cases the status view must show.
+
+    - 08111: every month on time;
+    - 03157: every month; 2026-02 has an accepted r1 and a rejected correction r2;
+    - 01054: 2025-06 never arrived; 2025-02 arrived late (12 March);
+    - 03159: only a rejected report for 2026-02 and a failed fetch for 2026-01.
+    """
+    for i, period in enumerate(WORLD_MONTHS):
+        write_accepted(data_dir, "08111", period, stuttgart(i))
+        write_accepted(data_dir, "03157", period, peine(i), warnings=1 if i == 13 else 0)
+        if period == "2025-06":
+            continue
+        late = fetched_at_for(period, day=12) if period == "2025-02" else None
+        write_accepted(data_dir, "01054", period, nordfriesland(i), fetched_at=late)
+    write_rejected(data_dir, "03157", "2026-02", revision=2, findings=3)
+    write_rejected(data_dir, "03159", "2026-02", findings=2)
+    write_fetch_log(
+        data_dir,
+        "03159",
+        "2026-01",
+        "failed",
+        fetched_at_for("2026-01"),
+        kind="server_error",
+        reason="HTTP 503 nach 5 Versuchen",
+    )
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a DuckDB file opened read-only, then close it."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def dump_tables(db: Path, tables: tuple[str, ...]) -> dict[str, list[tuple]]:
+    """Every row of each table, sorted: equal dumps mean identical tables."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def accepted_input_rows(data_dir: Path) -> list[dict]:
+    """The rows of the latest accepted revision of every report, read straight from Parquet."""
+    latest: dict[tuple[str, str], Path] = {}
+    for path in sorted((data_dir / "accepted").glob("*/*/r*.parquet")):
+        latest[(path.parent.parent.name, path.parent.name)] = path
+    rows: list[dict] = []
+    for path in latest.values():
+        rows.extend(pq.read_table(path).to_pylist())
+    return rows

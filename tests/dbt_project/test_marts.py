@@ -1,0 +1,146 @@
+"""The marts on a small world of fixture files: totals, § 48a Kennzahlen, submission status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from ingest import registry, warehouse
+from tests.dbt_project.reports import WORLD_MONTHS, accepted_input_rows, query, write_world
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def built(module_data_dir: Path) -> Path:
+    """The world's files, built once (full build); returns the build database."""
+    write_world(module_data_dir)
+    summary = warehouse.build()
+    assert summary["status"] == "success"
+    return module_data_dir / "warehouse" / "build.duckdb"
+
+
+def test_national_and_land_totals_equal_the_input_rows(built: Path, module_data_dir: Path) -> None:
+    lands = {jc.kreis_ags: jc.land for jc in registry.jobcenters()}
+    national: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_land: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    measures = ("elb", "nef", "bedarfsgemeinschaften", "integrationen", "einwohner")
+    for row in accepted_input_rows(module_data_dir):
+        for m in measures:
+            national[row["period"]][m] += row[m]
+            by_land[(lands[row["kreis_ags"]], row["period"])][m] += row[m]
+
+    got = {
+        r[0]: dict(zip(measures, r[1:], strict=True))
+        for r in query(built, f"select period, {', '.join(measures)} from national_month")
+    }
+    assert got == {p: dict(v) for p, v in national.items()}
+    got_land = {
+        (r[0], r[1]): dict(zip(measures, r[2:], strict=True))
+        for r in query(
+            built,
+            f"select land, period, {', '.join(measures)} from land_month "
+            "where jobcenters_reporting > 0",
+        )
+    }
+    assert got_land == {k: dict(v) for k, v in by_land.items()}
+
+
+def test_people_are_elb_plus_nef_and_reporting_counts_are_right(built: Path) -> None:
+    rows = dict(
+        (r[0], r[1:])
+        for r in query(
+            built,
+            "select period, jobcenters_reporting, jobcenters_expected, personen = elb + nef "
+            "from national_month",
+        )
+    )
+    assert rows["2025-06"] == (2, 104, True)  # Nordfriesland missing
+    assert rows["2026-02"] == (3, 104, True)  # Göttingen rejected
+    assert sorted(rows) == WORLD_MONTHS
+
+
+def test_k2_equals_the_hand_computed_integrationsquote(built: Path) -> None:
+    # Stuttgart, t = 2026-01 (month number 12): integrations of months 1..12 are
+    # 20 + (i mod 3) = 240 + 12 = 252; ELB of months 0..11 are 1000 + 10 i, average
+    # (12000 + 10 * 66) / 12 = 1055. K2 = 252 / 1055 * 100.
+    ((k2, flow, stock),) = query(
+        built,
+        "select k2, flow_window_months, stock_window_months from kpi_jobcenter_month "
+        "where kreis_ags = '08111' and period = '2026-01'",
+    )
+    assert (flow, stock) == (12, 12)
+    assert k2 == pytest.approx(252 / 1055 * 100, rel=1e-12)
+    # K1E2 for 2026-01 against 2025-01: ELB 1120 vs 1000.
+    ((k1e2,),) = query(
+        built,
+        "select k1e2 from kpi_jobcenter_month where kreis_ags = '08111' and period = '2026-01'",
+    )
+    assert k1e2 == pytest.approx(12.0)
+
+
+def test_a_missing_month_makes_the_windows_null_not_averaged(built: Path) -> None:
+    rows = query(
+        built,
+        "select period, has_report, k2, is_window_complete, flow_window_months "
+        "from kpi_jobcenter_month where kreis_ags = '01054' and period >= '2026-01' "
+        "order by period",
+    )
+    # 2025-06 is missing: both windows of 2026-01 and 2026-02 lack it.
+    assert rows == [("2026-01", True, None, False, 11), ("2026-02", True, None, False, 11)]
+    # The national K2 leaves Nordfriesland out instead of counting a short window.
+    ((in_k2,),) = query(
+        built, "select jobcenters_in_k2 from national_month where period = '2026-01'"
+    )
+    assert in_k2 == 2
+
+
+def test_submission_status_shows_every_case(built: Path) -> None:
+    def status(ags: str, period: str) -> tuple:
+        (row,) = query(
+            built,
+            "select status, timeliness, revision_count, current_revision, open_findings_count, "
+            "open_warnings_count, last_fetch_failure_kind from submission_status "
+            "where kreis_ags = ? and period = ?",
+            [ags, period],
+        )
+        return row
+
+    assert status("08111", "2025-03") == ("accepted", "on_time", 1, 1, 0, 0, None)
+    assert status("01054", "2025-02") == ("accepted", "late", 1, 1, 0, 0, None)
+    assert status("01054", "2025-06") == ("missing", "overdue", 0, None, 0, 0, None)
+    # r1 accepted (with a warning), the correction r2 rejected: the figures stay r1's.
+    assert status("03157", "2026-02") == ("rejected", "on_time", 2, 1, 3, 1, None)
+    assert status("03159", "2026-02") == ("rejected", "on_time", 1, None, 2, 0, None)
+    assert status("03159", "2026-01") == ("missing", "overdue", 0, None, 0, 0, "server_error")
+    # as_of defaults to the due date of the latest month: 2026-02 is not overdue yet.
+    assert status("16076", "2026-02")[:2] == ("missing", "not_due")
+    # A registered jobcenter with no file at all is missing in every month.
+    assert query(
+        built,
+        "select count(*), count(*) filter (where status = 'missing') from submission_status "
+        "where kreis_ags = '16076'",
+    ) == [(len(WORLD_MONTHS), len(WORLD_MONTHS))]
+    assert query(built, "select count(*) from submission_status") == [(104 * len(WORLD_MONTHS),)]
+
+
+def test_dim_period_marks_months_final_after_the_wartezeit(built: Path) -> None:
+    rows = query(built, "select period, due_date, is_final, as_of from dim_period order by period")
+    assert [r[0] for r in rows] == WORLD_MONTHS
+    as_of = rows[-1][3]
+    # Default as_of: the due date of the latest month (2026-02 -> 2026-03-10). Final are the
+    # months whose Wartezeit of three months after the month's end has passed: up to 2025-11.
+    assert str(as_of) == "2026-03-10"
+    assert [r[0] for r in rows if r[2]][-1] == "2025-11"
+    assert str(rows[0][1]) == "2025-02-10"
+
+
+def test_a_fresh_data_directory_builds_empty_marts(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("JCW_DATA_DIR", str(tmp_path))
+    warehouse.build()
+    db = tmp_path / "warehouse" / "build.duckdb"
+    for table in ("national_month", "fct_caseload", "submission_status", "fct_report_revisions"):
+        assert query(db, f"select count(*) from {table}") == [(0,)]
+    assert query(db, "select count(*) from dim_jobcenter") == [(104,)]
