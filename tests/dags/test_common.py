@@ -1,0 +1,57 @@
+"""Month arithmetic and the warehouse's changed-month detection used by the DAGs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def common():
+    sys.path.insert(0, str(DAGS))
+    try:
+        import jcw_common
+
+        yield jcw_common
+    finally:
+        sys.path.remove(str(DAGS))
+
+
+def test_period_range_spans_years_and_rejects_bad_input(common) -> None:
+    assert common.period_range("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    assert len(common.period_range("2016-01", "2025-12")) == 120
+    for first, last in (("2025-02", "2025-01"), ("2025-13", "2025-13"), ("25-01", "2025-01")):
+        with pytest.raises(ValueError):
+            common.period_range(first, last)
+
+
+def test_sweep_and_reminder_months_follow_the_due_date(common) -> None:
+    assert common.latest_complete_period(date(2026, 1, 5)) == "2025-12"
+    # Reports for M are due on the 10th of M+1: reminders only after that day.
+    assert common.overdue_period(date(2026, 11, 10)) == "2026-09"
+    assert common.overdue_period(date(2026, 11, 11)) == "2026-10"
+
+
+def test_changed_periods_sees_verdicts_written_since_the_watermark(tmp_path: Path, common) -> None:
+    old = tmp_path / "2026-09" / "08111" / "r0001.json"
+    new = tmp_path / "2026-10" / "03157" / "r0002.json"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+    now = time.time()
+    os.utime(old, (now - 3600, now - 3600))
+    assert common.changed_periods(tmp_path, None) is None  # first build: everything
+    assert common.changed_periods(tmp_path, now - 60) == ["2026-10"]
+    assert common.changed_periods(tmp_path, now + 60) == []
+
+    mark = tmp_path / "wm.json"
+    assert common.read_watermark(mark) is None
+    common.write_watermark(mark, now)
+    assert common.read_watermark(mark) == now
