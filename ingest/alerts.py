@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ from ingest import contract, registry, settings
 log = logging.getLogger(__name__)
 
 SUBJECT_PREFIX = "[jcw]"
+# Serialising policy: CRLF line ends; headers are folded only at RFC 5322's 998 characters, so
+# a long subject is never moved to a continuation line (recipients would see a leading space).
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 FIX_DE = "Bitte korrigieren Sie den Bericht und veröffentlichen Sie ihn erneut."
 
 
@@ -76,9 +80,9 @@ def queue_mail(key: str, to: str | list[str], subject: str, body: str) -> bool:
     msg["Date"] = email.utils.formatdate(localtime=False)
     msg["Message-ID"] = f"<{stem}@jcw>"
     msg["X-Jcw-Key"] = key
-    msg.set_content(body)
+    msg.set_content(body, cte="quoted-printable")  # 7-bit safe for any relay, 76-char lines
     try:
-        created = write_once(pending, msg.as_bytes())
+        created = write_once(pending, msg.as_bytes(policy=MAIL_POLICY))
     except ContentConflict:  # a concurrent run queued the same key a moment earlier
         return False
     if created and sent.exists():  # delivered by a concurrent run between our checks
@@ -239,7 +243,7 @@ def _send_one(server: smtplib.SMTP, eml: Path, now: datetime) -> bool:
         data = eml.read_bytes()
     except FileNotFoundError:
         return True
-    msg = email.message_from_bytes(data, policy=email.policy.SMTP)
+    msg = email.message_from_bytes(data, policy=MAIL_POLICY)
     recipients = [addr for _name, addr in email.utils.getaddresses(msg.get_all("To", []))]
     try:
         refused = server.sendmail(msg["From"], recipients, data)
@@ -549,7 +553,11 @@ def failure_mail(context: dict[str, Any]) -> tuple[str, str, str]:
     label = _get(ti, "rendered_map_index")
     try_number = _get(ti, "try_number")
     params = context.get("params") or {}
-    kreis_ags = _get(params, "kreis_ags")
+    op_kwargs = _get(context.get("task"), "op_kwargs") or {}
+    kreis_ags = _get(params, "kreis_ags") or _get(op_kwargs, "kreis_ags")
+    if not kreis_ags and isinstance(label, str):
+        match = re.match(r"(\d{5})\b", label)
+        kreis_ags = match.group(1) if match else None
     period = _get(params, "period") or _get(params, "periods")
     log_url = None
     with contextlib.suppress(Exception):

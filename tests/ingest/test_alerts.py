@@ -234,3 +234,60 @@ def test_sink_stores_messages_in_a_maildir(smtp_server):
         s.sendmail("a@x.test", ["b@y.test"], b"Subject: Gr\xc3\xbc\xc3\x9fe\r\n\r\nhallo\r\n")
     assert len(list((smtp_server.maildir / "new").iterdir())) == 1
     assert smtp_server.messages()[0].get_content().strip() == "hallo"
+
+
+FAILING_DAG = """
+import pendulum
+from airflow.sdk import dag, task
+
+from ingest.alerts import task_failure_callback
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False,
+     params={"period": "2026-10"})
+def jcw_failure_probe():
+    @task(retries=0, on_failure_callback=task_failure_callback,
+          map_index_template="{{ task.op_kwargs['kreis_ags'] }}")
+    def collect(kreis_ags: str):
+        raise RuntimeError(f"jobcenter {kreis_ags} 2026-10: server_error: 503 after 4 retries")
+
+    collect.expand(kreis_ags=["05113", "01054"])
+
+
+jcw_failure_probe()
+"""
+
+
+def test_failure_callback_under_real_airflow_mails_each_mapped_jobcenter(
+    tmp_path: Path, data_dir: Path, smtp_server
+):
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "airflow"
+    (home / "dags").mkdir(parents=True)
+    (home / "dags" / "jcw_failure_probe.py").write_text(FAILING_DAG)
+    project = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "PYTHONPATH": str(project),
+    }
+    airflow = [sys.executable, "-m", "airflow"]
+    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    run = subprocess.run(
+        [*airflow, "dags", "test", "jcw_failure_probe"], env=env, capture_output=True, text=True
+    )
+    assert "DagRun failed" in run.stdout + run.stderr
+    messages = {m["Subject"]: m.get_content() for m in smtp_server.messages()}
+    assert set(messages) == {
+        "[jcw] Task fehlgeschlagen: jcw_failure_probe.collect[05113] (05113 2026-10)",
+        "[jcw] Task fehlgeschlagen: jcw_failure_probe.collect[01054] (01054 2026-10)",
+    }
+    body = messages["[jcw] Task fehlgeschlagen: jcw_failure_probe.collect[05113] (05113 2026-10)"]
+    assert "Jobcenter:  05113 Stadt Essen" in body
+    assert "503 after 4 retries" in body
+    assert "/tasks/collect/mapped/0" in body  # the log URL of that map index
