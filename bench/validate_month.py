@@ -1,112 +1,149 @@
-"""Time validating one month of all 104 jobcenters: the batch path vs. one GX setup per report.
+"""Validate the 104 reports of a month: the batched path vs. one GX setup per report.
 
-    .venv/bin/python bench/validate_month.py [--runs 5] [--json]
+The reports are the simulator's, fetched and landed by the product (2026-09 validated first,
+so each 2026-10 report has its accepted previous month for the soft rules). Parsed once,
+then, in this process:
 
-``batched``: ``ingest.validate.validate_many`` on all 104 reports (one ephemeral GX context,
-one validation definition per suite, each suite run once on the concatenated month).
-``per_report``: what a per-file operator does: a fresh GX context, suites and validation
-definitions for every report, then validate that report alone. The one-time
-``import great_expectations`` is measured separately and excluded from both.
-Reports come from tests/expectations/factory.py (valid reports with a previous month).
+- ``batched``: ``ingest.validate.validate_many`` on all 104 reports (one ephemeral GX
+  context, one validation definition per suite, each suite run once on the whole month);
+- baseline ``per_report``: what a per-file operator does: a fresh GX context, suites and
+  validation definitions for every report, then validate that report alone. That costs
+  seconds per report, so a sample of 10 reports is timed and scaled to the month.
+
+The one-time ``import great_expectations`` and the first context are excluded from both.
+A second row times the whole validate task for the month once (``process_pending`` in its
+own process: GX import, parsing, validation, verdict and Parquet files).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
+import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (
+    LATEST,
+    Context,
+    Row,
+    TreeMemory,
+    month_add,
+    product_env,
+    run_stage,
+    shared_simulator,
+)
+
+NAME = "validate_month"
+DESCRIPTION = "validate the 104 reports of a month (GX batched vs per report)"
+TARGET_S = 2.0
+# Reports timed for the per-report baseline (scaled to the month's 104).
+SAMPLE = 10
+SAMPLE_QUICK = 2
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="batched runs (median reported)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--sample", type=int, default=104, help="per-report baseline: time this many reports"
-    )
-    args = parser.parse_args()
+def _reports(period: str) -> list[tuple]:
+    from ingest import landing, parse, validate
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    t0 = time.perf_counter()
-    import great_expectations  # noqa: F401
-
-    import_s = time.perf_counter() - t0
-
-    from ingest import registry, validate
-    from tests.expectations.factory import valid_report
-
-    reports = [
-        (
-            jc.kreis_ags,
-            "2026-10",
-            valid_report(jc.kreis_ags, "2026-10"),
-            valid_report(jc.kreis_ags, "2026-09"),
+    out = []
+    for record in landing.all_records([period]):
+        df = parse.parse_report(
+            landing.read_object(record),
+            record.content_type,
+            kreis_ags=record.kreis_ags,
+            period=period,
         )
-        for jc in registry.jobcenters()
-    ]
-    rows = sum(len(r[2]) for r in reports)
+        previous = validate.previous_accepted(record.kreis_ags, period)
+        out.append((record.kreis_ags, period, df, previous))
+    return out
 
-    t0 = time.perf_counter()
-    validate._engine()
-    setup_s = time.perf_counter() - t0
 
-    batched, batched_cpu = [], []
-    for _ in range(args.runs):
+def run(ctx: Context) -> list[Row]:
+    sim = shared_simulator(ctx)
+    data = ctx.new_dir("validate")
+    env = product_env(data, sim.env)
+    log = ctx.root / "validate.log"
+    previous = month_add(LATEST, -1)
+    run_stage("collect", ["--periods", f"{previous}..{LATEST}"], env, log)
+    run_stage("validate", ["--periods", previous], env, log)
+
+    saved = os.environ.get("JCW_DATA_DIR")
+    os.environ["JCW_DATA_DIR"] = str(data)
+    try:
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        t0 = time.perf_counter()
+        import great_expectations  # noqa: F401
+
+        from ingest import validate
+
+        import_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        reports = _reports(LATEST)
+        parse_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        validate._engine()
+        setup_s = time.perf_counter() - t0
+
+        batched, batched_cpu = [], []
+        with TreeMemory(interval=0.05) as mem:
+            for _ in range(ctx.repeat()):
+                t0, c0 = time.perf_counter(), time.process_time()
+                verdicts = validate.validate_many(reports)
+                batched.append(time.perf_counter() - t0)
+                batched_cpu.append(time.process_time() - c0)
+        accepted = sum(v.accepted for v in verdicts)
+        if accepted != len(reports):
+            raise RuntimeError(f"only {accepted} of {len(reports)} clean reports were accepted")
+
+        # A fresh context per report costs seconds each: time a sample, scale to the month.
+        sample = reports[: SAMPLE_QUICK if ctx.options.quick else SAMPLE]
+        per_report, per_report_cpu = [], []
         t0, c0 = time.perf_counter(), time.process_time()
-        verdicts = validate.validate_many(reports)
-        batched.append(time.perf_counter() - t0)
-        batched_cpu.append(time.process_time() - c0)
-    assert all(v.accepted for v in verdicts)
+        for report in sample:
+            validate._engine.cache_clear()  # a new context + suites + definitions
+            validate.validate_many([report])
+        scale = len(reports) / len(sample)
+        per_report.append((time.perf_counter() - t0) * scale)
+        per_report_cpu.append((time.process_time() - c0) * scale)
+        validate._engine.cache_clear()
+    finally:
+        if saved is None:
+            os.environ.pop("JCW_DATA_DIR", None)
+        else:
+            os.environ["JCW_DATA_DIR"] = saved
 
-    sample = reports[: max(1, min(args.sample, len(reports)))]
-    t0, c0 = time.perf_counter(), time.process_time()
-    for report in sample:
-        validate._engine.cache_clear()  # a new context + suites + definitions per report
-        validate.validate_many([report])
-    scale = len(reports) / len(sample)  # extrapolated to the month when --sample < 104
-    per_report_s = (time.perf_counter() - t0) * scale
-    per_report_cpu = (time.process_time() - c0) * scale
-    validate._engine.cache_clear()
-
-    result = {
-        "reports": len(reports),
-        "rows": rows,
-        "gx_import_s": round(import_s, 3),
-        "gx_setup_s": round(setup_s, 3),
-        "batched_median_s": round(statistics.median(batched), 3),
-        "batched_runs_s": [round(b, 3) for b in batched],
-        "batched_median_cpu_s": round(statistics.median(batched_cpu), 3),
-        "per_report_s": round(per_report_s, 3),
-        "per_report_cpu_s": round(per_report_cpu, 3),
-        "per_report_sample": len(sample),
-        "speedup": round(per_report_s / statistics.median(batched), 1),
-    }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(f"validate one month: {result['reports']} reports, {rows} Gemeinde rows")
-        print(f"  import great_expectations (once, excluded) {import_s:8.2f} s")
-        print(f"  batched: context + suites once             {setup_s:8.2f} s")
-        print(
-            f"  batched: validate_many, median of {args.runs}       "
-            f"{result['batched_median_s']:8.2f} s  (runs {result['batched_runs_s']})"
-        )
-        print(
-            f"  batched: CPU time, median                  {result['batched_median_cpu_s']:8.2f} s"
-        )
-        print(
-            f"  per report: context + suites + validate    {per_report_s:8.2f} s"
-            f"  (CPU {per_report_cpu:.2f} s, timed {len(sample)} reports)"
-        )
-        print(f"  speed-up                                   {result['speedup']:8.1f} x")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    task = run_stage("validate", ["--periods", LATEST], env, log)
+    task_s = task.value["steps_s"]["validate"]
+    rows = sum(len(r[2]) for r in reports)
+    return [
+        Row(
+            NAME,
+            batched,
+            peak_bytes=mem.peak_bytes,
+            baseline=per_report,
+            target=f"≤ {TARGET_S:.0f} s",
+            check=(statistics.median(batched), TARGET_S),
+            note=(
+                f"{len(reports)} reports, {rows} Gemeinde rows; GX import/setup excluded; "
+                f"baseline timed on {len(sample)} reports, scaled to {len(reports)}"
+            ),
+            details={
+                "reports": len(reports),
+                "rows": rows,
+                "gx_import_s": round(import_s, 3),
+                "parse_s": round(parse_s, 3),
+                "gx_setup_s": round(setup_s, 3),
+                "accepted": accepted,
+                "batched_cpu_s": [round(c, 3) for c in batched_cpu],
+                "per_report_cpu_s": [round(c, 3) for c in per_report_cpu],
+                "per_report_sample": len(sample),
+            },
+        ),
+        Row(
+            "validate_month_task",
+            [task_s],
+            peak_bytes=task.peak_bytes,
+            target="—",
+            note="process_pending of the month in its own process, once (GX import included)",
+            details={"result": task.value["result"]},
+        ),
+    ]

@@ -1,0 +1,87 @@
+"""A correction event → visible in the published snapshot, through the real Airflow stack.
+
+Timed: ``POST /admin/correct`` at the simulator (which writes the event file into
+``data/events/``) until ``fct_jobcenter_month`` in the published snapshot shows the new
+revision. In between: the AssetWatcher in the triggerer, ``jcw_intake`` (claim, collect,
+validate), ``jcw_warehouse`` (build, publish). Each run corrects another jobcenter.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import urllib.request
+
+from bench.airflow_stack import PIPELINE_DAGS, get_stack, task_durations
+from bench.common import LATEST, Context, Row, TreeMemory, snapshot_query
+
+NAME = "correction"
+DESCRIPTION = "a correction event → visible in the published snapshot (Airflow)"
+TARGET_S = 15.0
+# Jobcenters corrected in turn (Wiesbaden, Offenbach Land, Region Hannover, …).
+CORRECTED = ("06414", "06438", "03241", "05958", "09162")
+
+
+def _revision(snapshot, ags: str, period: str) -> int | None:
+    try:
+        rows = snapshot_query(
+            snapshot,
+            "select revision from fct_jobcenter_month where kreis_ags = ? and period = ?",
+            [ags, period],
+        )
+    except Exception:  # the file is being swapped in; ask again
+        return -1
+    return int(rows[0][0]) if rows else None
+
+
+def _post(url: str, body: dict) -> dict:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+def run(ctx: Context) -> list[Row]:
+    s = get_stack(ctx)
+    n = min(ctx.repeat(), len(CORRECTED))
+    runs, details = [], []
+    with TreeMemory(s.pids(), interval=0.5) as mem:
+        for ags in CORRECTED[:n]:
+            before_rev = _revision(s.snapshot, ags, LATEST)
+            before_runs = {d: {r["dag_run_id"] for r in s.api.runs(d)} for d in PIPELINE_DAGS}
+            t0 = time.perf_counter()
+            event = _post(f"{s.world.sim_url}/admin/correct", {"kreis_ags": ags, "period": LATEST})
+            deadline = time.monotonic() + 600
+            while (rev := _revision(s.snapshot, ags, LATEST)) in (before_rev, -1):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"correction of {ags} {LATEST} not visible after 600 s")
+                time.sleep(0.1)
+            runs.append(time.perf_counter() - t0)
+            s.api.wait_idle(PIPELINE_DAGS, timeout=600, settle=3)
+            new = {
+                d: [r["dag_run_id"] for r in s.api.runs(d) if r["dag_run_id"] not in before_runs[d]]
+                for d in ("jcw_intake", "jcw_warehouse")
+            }
+            details.append(
+                {
+                    "kreis_ags": ags,
+                    "revision": [before_rev, rev, event.get("revision")],
+                    "seconds": round(runs[-1], 3),
+                    "tasks": {
+                        d: [task_durations(s.api, d, r) for r in ids] for d, ids in new.items()
+                    },
+                }
+            )
+    return [
+        Row(
+            NAME,
+            runs,
+            peak_bytes=mem.peak_bytes,
+            target=f"≤ {TARGET_S:.0f} s",
+            check=(statistics.median(runs), TARGET_S),
+            note="event file → AssetWatcher → jcw_intake → jcw_warehouse → snapshot",
+            details={"period": LATEST, "runs": details},
+        )
+    ]
