@@ -88,7 +88,7 @@ def load_suites() -> dict[str, dict[str, Any]]:
         doc = json.loads(path.read_text(encoding="utf-8"))
         for exp in doc["expectations"]:
             meta = exp.get("meta", {})
-            missing = {"rule", "severity", "description_de"} - meta.keys()
+            missing = {"rule", "severity", "title_de", "description_de"} - meta.keys()
             if missing or meta["severity"] not in ("hard", "soft"):
                 raise ValueError(f"{path}: expectation {exp['type']} lacks valid meta {missing}")
         suites[doc["name"]] = doc
@@ -766,7 +766,7 @@ _PAGE = """<!doctype html>
 body{font-family:sans-serif;margin:2em;color:#222} table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}
 .ok{color:#1a7f37}.hard{color:#b42318;font-weight:bold}.soft{color:#b54708}.skip{color:#888}
-section{margin-bottom:2em}
+details{margin:.6em 0} summary{cursor:pointer}
 </style></head><body>
 <h1>Validierung der Berichte {{ period }}</h1>
 <p>Regelwerk {{ suite }}: {{ n_rules }} Regeln.
@@ -778,19 +778,22 @@ Angenommen: {{ accepted }}, abgelehnt: {{ rejected }}, mit Hinweisen: {{ warned 
 {{ 'angenommen' if r.verdict == 'accepted' else 'abgelehnt' }}</td>
 <td>{{ r.findings|length }}</td><td>{{ r.warnings|length }}</td></tr>
 {% endfor %}</table>
-{% for r in reports %}<section id="{{ r.anchor }}">
-<h2>{{ r.kreis_ags }} {{ r.name }}, Revision {{ r.revision }}:
-{{ 'angenommen' if r.verdict == 'accepted' else 'abgelehnt' }}</h2>
+{% for r in reports %}<details id="{{ r.anchor }}"{{ ' open' if r.findings or r.warnings }}>
+<summary><b>{{ r.kreis_ags }} {{ r.name }}, Revision {{ r.revision }}:
+<span class="{{ 'ok' if r.verdict == 'accepted' else 'hard' }}">
+{{ 'angenommen' if r.verdict == 'accepted' else 'abgelehnt' }}</span></b>
+({{ r.findings|length }} Fehler, {{ r.warnings|length }} Hinweise)</summary>
 <p>Empfangen {{ r.fetched_at }}, geprüft {{ r.validated_at }},
 SHA-256 <code>{{ r.sha256 }}</code></p>
-<table><tr><th>Regel</th><th>Art</th><th>Ergebnis</th><th>Beschreibung</th><th>Zeilen</th></tr>
-{% for c in r.checks %}<tr><td><code>{{ c.rule }}</code></td><td>{{ c.severity }}</td>
-<td class="{{ c.css }}">{{ c.status }}</td><td>{{ c.message }}</td><td>
+<table><tr><th>Prüfung</th><th>Regel</th><th>Art</th><th>Ergebnis</th><th>Befund</th>
+<th>Zeilen</th></tr>
+{% for c in r.checks %}<tr><td>{{ c.title }}</td><td><code>{{ c.rule }}</code></td>
+<td>{{ c.severity }}</td><td class="{{ c.css }}">{{ c.status }}</td><td>{{ c.message }}</td><td>
 {% if c.rows %}<table><tr><th>Zeile</th><th>Gemeinde</th><th>Spalte</th><th>Wert</th></tr>
 {% for x in c.rows %}<tr><td>{{ x.row if x.row is not none else '–' }}</td>
 <td>{{ x.gemeinde_ags or '–' }}</td><td>{{ x.column or '–' }}</td><td>{{ x.value }}</td></tr>
 {% endfor %}</table>{% endif %}</td></tr>
-{% endfor %}</table></section>
+{% endfor %}</table></details>
 {% endfor %}
 </body></html>
 """
@@ -814,6 +817,7 @@ def render_period_report(period: str, verdicts: list[dict[str, Any]]) -> str:
                 checks.append(
                     {
                         "rule": rule,
+                        "title": meta.get("title_de", rule),
                         "severity": f["severity"],
                         "status": "verletzt",
                         "css": f["severity"],
@@ -826,10 +830,11 @@ def render_period_report(period: str, verdicts: list[dict[str, Any]]) -> str:
                 checks.append(
                     {
                         "rule": rule,
+                        "title": meta.get("title_de", rule),
                         "severity": meta["severity"],
                         "status": "nicht geprüft" if skipped else "erfüllt",
                         "css": "skip" if skipped else "ok",
-                        "message": meta.get("description_de", ""),
+                        "message": "",
                         "rows": [],
                     }
                 )

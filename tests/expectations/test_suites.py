@@ -52,6 +52,7 @@ def test_every_expectation_carries_complete_meta():
             assert meta["severity"] in ("hard", "soft"), exp
             assert meta["rule"].isidentifier(), exp
             assert len(meta["description_de"]) > 20 and meta["fix_de"], exp
+            assert meta["title_de"], exp
 
 
 def test_one_rule_has_one_text_and_one_severity():
@@ -60,7 +61,7 @@ def test_one_rule_has_one_text_and_one_severity():
         doc = json.loads((settings.EXPECTATIONS_DIR / name).read_text(encoding="utf-8"))
         for exp in doc["expectations"]:
             m = exp["meta"]
-            key = (m["severity"], m["description_de"], m["fix_de"])
+            key = (m["severity"], m["title_de"], m["description_de"], m["fix_de"])
             assert seen.setdefault(m["rule"], key) == key, m["rule"]
 
 
@@ -71,3 +72,4 @@ def test_readme_lists_every_rule_with_its_german_text():
         assert line is not None, f"{rule} missing from expectations/README.md"
         assert f"| {meta['severity']} |" in line
         assert meta["description_de"] in line and meta["fix_de"] in line
+        assert f"| {meta['title_de']} |" in line
