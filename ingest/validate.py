@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 SUITE_FILES = ("report_rows.json", "report_cells.json", "report_totals.json")
 SUITE_VERSION = "report_v1"
 CHECKSUM_RULE = "checksum_mismatch"
+# Rules that compare with the previous accepted month (not applicable without one).
+HISTORY_RULES = frozenset(
+    {"elb_change_vs_previous", "gemeinde_missing_vs_previous", "gemeinde_new_vs_previous"}
+)
 CHECKSUM_MESSAGE = (
     "Die gespeicherte Datei stimmt nicht mehr mit ihrer Prüfsumme überein (Speicherfehler "
     "bei der Zentrale, nicht beim Jobcenter); die Datei wurde nicht verarbeitet."
@@ -57,6 +61,8 @@ class Verdict:
     suite: str = SUITE_VERSION
     revision: int | None = None
     sha256: str | None = None
+    # The accepted month the history rules compared with: {"period", "revision"} or None.
+    compared_with: dict[str, Any] | None = None
 
     @property
     def accepted(self) -> bool:
@@ -73,6 +79,7 @@ class Verdict:
             "suite": self.suite,
             "findings": [f.to_dict() for f in self.findings],
             "warnings": [w.to_dict() for w in self.warnings],
+            "compared_with": self.compared_with,
         }
 
 
@@ -478,7 +485,7 @@ def validate_many(
 
     order = list(rules())
     verdicts = []
-    for i, (kreis_ags, period, _df, _prev) in enumerate(reports):
+    for i, (kreis_ags, period, _df, prev) in enumerate(reports):
         rank = {rule: n for n, rule in enumerate(order)}
         findings = sorted(hard[i].values(), key=lambda f: rank.get(f.rule, len(rank)))
         warnings = sorted(soft[i].values(), key=lambda f: rank.get(f.rule, len(rank)))
@@ -491,9 +498,21 @@ def validate_many(
                 verdict="rejected" if findings else "accepted",
                 findings=findings,
                 warnings=warnings,
+                compared_with=_history_ref(prev),
             )
         )
     return verdicts
+
+
+def _history_ref(previous: pd.DataFrame | None) -> dict[str, Any] | None:
+    """Which month (and revision, if known) a report's history rules compared with."""
+    if previous is None:
+        return None
+    ref: dict[str, Any] = {"period": None, "revision": None}
+    for key in ref:
+        if key in previous.columns and len(previous):
+            ref[key] = _plain(previous[key].iloc[0])
+    return ref
 
 
 def validate_report(
@@ -827,13 +846,16 @@ def render_period_report(period: str, verdicts: list[dict[str, Any]]) -> str:
                 )
             else:
                 skipped = rule in suite_rules and not suite_ran
+                no_history = rule in HISTORY_RULES and not v.get("compared_with")
                 checks.append(
                     {
                         "rule": rule,
                         "title": meta.get("title_de", rule),
                         "severity": meta["severity"],
-                        "status": "nicht geprüft" if skipped else "erfüllt",
-                        "css": "skip" if skipped else "ok",
+                        "status": "nicht geprüft"
+                        if skipped
+                        else ("kein Vormonat" if no_history else "erfüllt"),
+                        "css": "skip" if skipped or no_history else "ok",
                         "message": "",
                         "rows": [],
                     }

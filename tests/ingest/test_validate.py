@@ -394,7 +394,10 @@ def test_history_skips_a_month_without_accepted_report(data_dir: Path):
     assert set(previous["period"]) == {"2026-08"}  # 2026-09 was rejected
     doc = json.loads((data_dir / "validation" / PERIOD / STADT / "r0001.json").read_text())
     assert _rules_of(doc["warnings"]) == ["elb_change_vs_previous"]  # +43 % against 2026-08
+    assert doc["compared_with"] == {"period": "2026-08", "revision": 1}
     assert validate.previous_accepted(STADT, "2026-08") is None
+    html = validate.report_path("2026-08").read_text()
+    assert "kein Vormonat" in html
 
 
 def test_structural_rejection_from_the_parser_is_recorded(data_dir: Path):
