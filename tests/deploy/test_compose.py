@@ -218,3 +218,78 @@ def test_runbook_names_every_service_and_volume() -> None:
     runbook = (REPO / "docs" / "operations.md").read_text()
     missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in runbook]
     assert missing == []
+
+
+def runbook_commands() -> list[list[str]]:
+    """Every `airflow`, `jcw` and `prod_services.py` command in the runbook's sh blocks."""
+    import shlex
+
+    text = (REPO / "docs" / "operations.md").read_text()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        for line in block.splitlines():
+            line = line.split(" #")[0].strip()
+            for part in re.split(r"\s*(?:&&|&|;)\s*", line):
+                if not re.match(
+                    r"^(\w+=\S*\s+)*(docker compose exec \S+ )?(airflow|jcw|python) ", part
+                ):
+                    continue
+                argv = shlex.split(part)
+                while argv and ("=" in argv[0] or argv[0] in ("docker", "compose", "exec")):
+                    argv = argv[1:] if argv[0] != "exec" else argv[2:]
+                if argv and argv[0] in ("airflow", "jcw", "python"):
+                    commands.append(argv)
+    return commands
+
+
+def test_runbook_commands_are_valid() -> None:
+    """Each command an operator copies from the runbook parses with the real CLI."""
+    from ingest.cli import build_parser as jcw_parser
+    from tests.deploy.compose_check import _airflow_cli_error, _prod_services_error
+
+    commands = runbook_commands()
+    assert len(commands) >= 15
+    problems = []
+    for argv in commands:
+        if argv[0] == "airflow":
+            error = _airflow_cli_error(argv[1:])
+        elif argv[0] == "jcw":
+            try:
+                jcw_parser().parse_args(argv[1:])
+                error = None
+            except SystemExit as exc:
+                error = f"exit {exc.code}"
+        elif argv[1].endswith("prod_services.py"):
+            error = _prod_services_error(argv[2:])
+        else:
+            error = None if argv[1] == "-c" else f"unexpected python command {argv}"
+        if error:
+            problems.append(f"{' '.join(argv)}: {error}")
+    assert problems == []
+
+
+# The commands the production e2e tests run (tests/deploy/test_production_e2e.py), each of
+# which the runbook must show an operator.
+E2E_COMMANDS = (
+    "airflow db migrate",
+    "prod_services.py admin-password --file",
+    "airflow pools set duckdb_writer 1",
+    "prod_services.py simulator-connections --base-url",
+    "airflow connections import --overwrite",
+    "airflow celery worker --concurrency 8",
+    "airflow dags trigger jcw_collect --run-id rerun_",
+    "prod_services.py start --root",
+)
+
+
+def test_runbook_shows_the_commands_the_e2e_tests_run() -> None:
+    runbook = (REPO / "docs" / "operations.md").read_text()
+    e2e = "".join(
+        (REPO / "tests" / "deploy" / name).read_text()
+        for name in ("test_production_e2e.py", "test_prod_services.py")
+    )
+    assert [c for c in E2E_COMMANDS if c not in runbook] == []
+    # And the e2e tests do run them (as argv lists or f-strings in that file).
+    for command in E2E_COMMANDS:
+        words = [w for w in command.split() if w not in ("airflow",)]
+        assert all(f'"{w}"' in e2e or w in e2e for w in words), command

@@ -179,11 +179,12 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
             api.wait_dags(DAGS, timeout=300)
             for dag_id in DAGS:
                 api.unpause(dag_id)
-        except BaseException:
+        except Exception as exc:
             stack.stop()
             if worker is not None:
                 stop_process_group(worker)
-            raise
+            logs = Deployment(env=env, stack=stack, api=None, worker=None).logs()
+            pytest.fail(f"deployment did not come up: {exc}\n{logs}")
         deployment = Deployment(env=env, stack=stack, api=api, worker=worker)
         running.append(deployment)
         return deployment
@@ -203,7 +204,7 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
     conf = json.dumps({"period_from": PERIOD, "period_to": PERIOD})
     airflow(d.env, "dags", "trigger", "jcw_collect", "--run-id", run_id, "--conf", conf)
     state = d.api.wait_run("jcw_collect", run_id, timeout=1200)
-    collect_tis = d.api.task_instances("jcw_collect", run_id)
+    collect_tis = task_instances(d, "jcw_collect", run_id)
     assert state == "success", f"jcw_collect {state}: {_states(collect_tis)}\n{d.logs()}"
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
@@ -215,8 +216,21 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
         pytest.fail(f"jcw_warehouse did not finish: {d.api.runs('jcw_warehouse')}\n{d.logs()}")
     assert [r["state"] for r in runs] == ["success"] * len(runs), d.logs()
     assert all(r["run_type"] == "asset_triggered" for r in runs)
-    warehouse_tis = d.api.task_instances("jcw_warehouse", runs[0]["dag_run_id"])
+    warehouse_tis = task_instances(d, "jcw_warehouse", runs[0]["dag_run_id"])
     return collect_tis, warehouse_tis
+
+
+def task_instances(d: Deployment, dag_id: str, run_id: str) -> list[dict]:
+    """Every task instance of a run (the REST API returns at most 100 per page)."""
+    tis: list[dict] = []
+    while True:
+        page = d.api.request(
+            "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100&offset={len(tis)}"
+        )
+        tis += page["task_instances"]
+        total = page.get("total_entries")
+        if not page["task_instances"] or (total is not None and len(tis) >= total):
+            return tis
 
 
 def _states(tis: list[dict]) -> dict[str, int]:
