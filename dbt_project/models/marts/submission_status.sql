@@ -84,12 +84,10 @@ grid as (
     {%- if jcw_is_partial() %}
     left join previous
         on expected.kreis_ags = previous.kreis_ags and expected.period = previous.period
-    -- months whose files changed, months new to the table, and missing reports (whose
-    -- overdue state moves with as_of)
+    -- months whose files changed, and months new to the table
     where
         expected.period in {{ jcw_period_list(jcw_periods()) }}
         or previous.period is null
-        or previous.status = 'missing'
     {%- endif %}
 ),
 
@@ -179,6 +177,40 @@ assessed as (
     left join fetch_log
         on grid.kreis_ags = fetch_log.kreis_ags and grid.period = fetch_log.period
 ),
+{%- if jcw_is_partial() %}
+
+-- missing reports of the other months: their files did not change, only whether they are
+-- overdue moves with as_of, so they keep everything else
+carried as (
+    select
+        previous.kreis_ags,
+        previous.period,
+        bounds.last_period,
+        previous.revision_count,
+        previous.latest_revision,
+        previous.current_revision,
+        previous.first_received_at,
+        previous.status,
+        previous.open_findings_count,
+        previous.open_warnings_count,
+        previous.last_fetch_outcome,
+        previous.last_fetch_failure_kind,
+        previous.last_fetch_at
+    from previous
+    cross join bounds
+    where
+        previous.status = 'missing'
+        and previous.period not in {{ jcw_period_list(jcw_periods()) }}
+),
+{%- endif %}
+
+all_assessed as (
+    select * from assessed
+    {%- if jcw_is_partial() %}
+    union all by name
+    select * from carried
+    {%- endif %}
+),
 
 timed as (
     select
@@ -203,7 +235,7 @@ timed as (
         last_fetch_outcome,
         last_fetch_failure_kind,
         last_fetch_at
-    from assessed
+    from all_assessed
 ),
 
 judged as (
