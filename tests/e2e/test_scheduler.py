@@ -1,0 +1,219 @@
+"""The real Airflow components against the simulator, with faults, a correction event and a
+scheduler crash in the middle of the run.
+
+The scheduler, dag-processor, triggerer and api-server run as subprocesses (LocalExecutor,
+SQLite). Unpausing ``jcw_collect`` starts its daily sweep at once; while its 104 mapped
+tasks run, the simulator publishes a correction (an event file the AssetWatcher claims), and
+the scheduler is killed with SIGKILL and restarted. When everything has settled, every
+(jobcenter, month) must match the simulator's ground truth in ``ingest.status.reconcile``
+and in the published warehouse, and every rejection mail must have arrived exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from scripts.airflow_local import (
+    ADMIN_USER,
+    UNPAUSE,
+    AirflowStack,
+    ApiClient,
+    admin_password,
+    airflow_env,
+)
+from tests.conftest import free_port
+from tests.fixtures.simulator import SimulatorProcess
+
+pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(1800)]
+
+PIPELINE = ("jcw_collect", "jcw_intake", "jcw_warehouse")
+CORRECTED = "06414"
+
+
+def _month_add(period: str, months: int) -> str:
+    year, month = (int(p) for p in period.split("-"))
+    index = year * 12 + month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def sweep_window(now: datetime) -> list[str]:
+    """The months the sweep run created on unpause covers (as jcw_collect computes them)."""
+    berlin = now.astimezone(ZoneInfo("Europe/Berlin"))
+    day = berlin.date() if berlin.hour >= 6 else berlin.date() - timedelta(days=1)
+    latest = _month_add(f"{day.year:04d}-{day.month:02d}", -1)
+    return [_month_add(latest, -k) for k in (3, 2, 1, 0)]
+
+
+def collect_progress(api: ApiClient) -> Counter:
+    states: Counter = Counter()
+    for run in api.runs("jcw_collect"):
+        for ti in api.task_instances("jcw_collect", run["dag_run_id"]):
+            if ti["task_id"] == "collect":
+                states[ti["state"]] += 1
+    return states
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(1)
+    raise TimeoutError(what)
+
+
+def landed_sha(data: Path, period: str, kreis_ags: str, revision: int) -> str:
+    path = data / "landing" / "records" / period / kreis_ags / f"r{revision:04d}.json"
+    return json.loads(path.read_text())["sha256"]
+
+
+def test_pipeline_under_the_real_scheduler_survives_a_crash(
+    data_dir: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = sweep_window(datetime.now(UTC))
+    # The simulator's clock stands in the third month of the window: the first two months
+    # are published, the last two answer 404 (cheap), so the run stays small.
+    months = window[:2]
+    sim_today = f"{window[2]}-15"
+    faults = [
+        {"kreis_ags": "03157", "period": months[1], "fault": "violated_rule",
+         "rule": "integration_sum_mismatch"},
+        {"kreis_ags": "05554", "period": months[0], "fault": "broken_rows", "kind": "field_count"},
+        {"kreis_ags": "03452", "fault": "http_5xx_burst", "n": 2},
+        {"kreis_ags": "06431", "period": months[1], "fault": "html_200"},
+        {"kreis_ags": "03459", "period": months[1], "fault": "never"},
+    ]  # fmt: skip
+    # The simulator's notify-dir is <data_dir>/events: where the AssetWatcher looks.
+    sim = SimulatorProcess(data_dir, {"faults": faults}, today=sim_today)
+    try:
+        port = free_port()
+        env = airflow_env(
+            data_dir,
+            api_port=port,
+            extra={
+                **sim.env,
+                # A crashed scheduler's queued tasks are reset quickly after the restart.
+                "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
+                "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "20",
+            },
+        )
+        assert env["AIRFLOW_CONN_SMTP_DEFAULT"] == smtp_server.conn_uri
+        with AirflowStack(env) as stack:
+            stack.init()
+            stack.start()
+            stack.wait_healthy()
+            api = ApiClient(stack.url, ADMIN_USER, admin_password(env))
+            api.wait_dags(UNPAUSE)
+            api.unpause("jcw_intake", "jcw_warehouse")
+            api.unpause("jcw_collect")  # starts the daily sweep at once
+
+            wait_for(lambda: collect_progress(api)["success"] >= 10, 600, "sweep did not start")
+            correction = sim.correct(CORRECTED, months[1])
+            corrected_at = time.monotonic()
+            assert correction["revision"] == 2
+
+            wait_for(lambda: collect_progress(api)["success"] >= 40, 600, "sweep stalled")
+            stack.kill("scheduler", signal.SIGKILL)
+            time.sleep(3)
+            stack.start(["scheduler"])
+            stack.wait_healthy()
+
+            wait_for(
+                lambda: (
+                    api.runs("jcw_collect")
+                    and all(r["state"] in ("success", "failed") for r in api.runs("jcw_collect"))
+                ),
+                900,
+                "jcw_collect did not finish after the restart",
+            )
+            wait_for(
+                lambda: (
+                    not list((data_dir / "events").glob("*.json"))
+                    and not list((data_dir / "events" / "inbox").glob("*.json"))
+                ),
+                600,
+                "the correction event was not processed",
+            )
+            api.wait_idle(PIPELINE, timeout=900, settle=10)
+            print(f"correction → pipeline idle: {time.monotonic() - corrected_at:.0f} s")
+            runs = {d: [r["state"] for r in api.runs(d)] for d in PIPELINE}
+
+        # Every run converged, the crash notwithstanding.
+        assert runs["jcw_collect"] == ["success"], runs
+        assert runs["jcw_intake"] and set(runs["jcw_intake"]) == {"success"}, runs
+        assert runs["jcw_warehouse"] and runs["jcw_warehouse"][0] == "success", runs
+        assert (data_dir / "events" / "done").is_dir()
+
+        from ingest.status import reconcile
+
+        snapshot = data_dir / "warehouse" / "jobcenters.duckdb"
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            for period in months:
+                truth = sim.truth(period)
+                rows = {r.kreis_ags: r for r in reconcile(period, today=date.today())}
+                states = {ags: rows[ags].state for ags in truth["reports"]}
+                assert states == {a: r["expected"] for a, r in truth["reports"].items()}, period
+                reports = truth["reports"]
+                accepted = {a: r for a, r in reports.items() if r["expected"] == "accepted"}
+                shas = {
+                    a: landed_sha(data_dir, period, a, rows[a].accepted_revision) for a in accepted
+                }
+                assert shas == {a: r["sha256"] for a, r in accepted.items()}, period
+
+                in_warehouse = {
+                    ags: (sha, elb, integ)
+                    for ags, sha, elb, integ in con.execute(
+                        "select kreis_ags, sha256, elb, integrationen from fct_jobcenter_month "
+                        "where period = ?",
+                        [period],
+                    ).fetchall()
+                }
+                assert in_warehouse == {
+                    a: (r["sha256"], r["totals"]["elb"], r["totals"]["integrationen"])
+                    for a, r in accepted.items()
+                }, period
+                national = con.execute(
+                    "select jobcenters_reporting, personen, elb, integrationen, einwohner "
+                    "from national_month where period = ?",
+                    [period],
+                ).fetchone()
+                n = truth["national"]
+                assert tuple(int(x) for x in national) == (
+                    n["jobcenters_reporting"], n["personen"], n["elb"], n["integrationen"],
+                    n["einwohner"],
+                )  # fmt: skip
+            status = dict(
+                con.execute(
+                    "select kreis_ags, status from submission_status where period = ? "
+                    "and kreis_ags in ('03157', '03459', '06431')",
+                    [months[1]],
+                ).fetchall()
+            )
+            assert status == {"03157": "rejected", "03459": "missing", "06431": "missing"}
+        finally:
+            con.close()
+
+        # Every rejection mail arrived exactly once, and nothing arrived twice.
+        messages = smtp_server.messages()
+        subjects = Counter(str(m["Subject"]) for m in messages)
+        assert all(n == 1 for n in subjects.values()), subjects
+        rejected = [
+            (a, p) for p in months for a, r in sim.truth(p)["reports"].items()
+            if r["expected"] == "rejected"
+        ]  # fmt: skip
+        assert len(rejected) == 2
+        for ags, period in rejected:
+            mails = [s for s in subjects if "abgelehnt" in s and ags in s and period in s]
+            assert len(mails) == 1, (ags, period, list(subjects))
+    finally:
+        sim.stop()
