@@ -239,12 +239,11 @@ def _rows_frame(
         if finding is not None:
             structural[i] = finding
             continue
-        part = df if "_row" in df.columns else df.assign(_row=range(1, len(df) + 1))
-        parts.append(part[[*contract.COLUMNS, "_row"]])
+        parts.append(df if "_row" in df.columns else df.assign(_row=range(1, len(df) + 1)))
         ids.append(i)
         lengths.append(len(df))
     columns = [*contract.COLUMNS, "_row"]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    rows = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     rows["_report"] = np.repeat(np.array(ids, dtype="int64"), lengths)
     rows["_requested_kreis_ags"] = np.repeat(np.array([reports[i][0] for i in ids]), lengths)
     rows["_requested_period"] = np.repeat(np.array([reports[i][1] for i in ids]), lengths)
@@ -286,7 +285,12 @@ def _rows_frame(
     rows["_elb_plus_nef"] = rows["elb"] + rows["nef"]
     rows["_integrationen_sum_of_kinds"] = rows[list(contract.INTEGRATION_KINDS)].sum(axis=1)
     with_previous = [i for i, r in enumerate(reports) if r[3] is not None]
-    known = {(i, str(g)) for i in with_previous for g in reports[i][3]["gemeinde_ags"].dropna()}
+    known = {
+        (i, str(g))
+        for i in with_previous
+        for g in reports[i][3]["gemeinde_ags"].tolist()
+        if pd.notna(g)
+    }
     has_prev = rows["_report"].isin(with_previous).to_numpy()
     in_prev = [
         (int(i), g) in known for i, g in zip(rows["_report"], rows["gemeinde_ags"], strict=True)
@@ -363,6 +367,9 @@ def _totals(
     t["elb_quote"] = _ratio(t["sum_elb"], t["sum_einwohner_bis_rag"])
     t["langzeit_share"] = _ratio(t["sum_elb_langzeit"], t["sum_elb"])
     t["elb_per_bg"] = _ratio(t["sum_elb"], t["sum_bedarfsgemeinschaften"])
+    present: dict[int, set[str]] = {}
+    for i, g in zip(rows["_report"].tolist(), rows["gemeinde_ags"].tolist(), strict=True):
+        present.setdefault(i, set()).add(g)
     previous_elb, missing, n_missing = [], [], []
     for i in ids:
         prev = reports[i][3]
@@ -372,14 +379,15 @@ def _totals(
             n_missing.append(float("nan"))
             continue
         previous_elb.append(float(pd.to_numeric(prev["elb"]).sum()))
-        present = set(rows.loc[rows["_report"] == i, "gemeinde_ags"].dropna())
-        prev_rows = prev.drop_duplicates("gemeinde_ags")
-        gone = sorted(
-            (str(g), str(n))
-            for g, n in zip(prev_rows["gemeinde_ags"], prev_rows["gemeinde_name"], strict=True)
-            if str(g) not in present
-        )
-        missing.append(gone)
+        here = present.get(i, set())
+        gone = {
+            str(g): str(n)
+            for g, n in zip(
+                prev["gemeinde_ags"].tolist(), prev["gemeinde_name"].tolist(), strict=True
+            )
+            if str(g) not in here
+        }
+        missing.append(sorted(gone.items()))
         n_missing.append(float(len(gone)))
     t["previous_elb"] = previous_elb
     t["elb_change"] = _ratio(t["sum_elb"], t["previous_elb"]) - 1
