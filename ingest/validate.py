@@ -152,7 +152,7 @@ class _Engine:
         """Run one suite on ``frame``; return (meta, unexpected index list) per failed check."""
         result = self.definitions[suite_name].run(
             batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE"},
+            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
         failed = []
         for r in result.results:
