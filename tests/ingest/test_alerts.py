@@ -291,3 +291,36 @@ def test_failure_callback_under_real_airflow_mails_each_mapped_jobcenter(
     assert "Jobcenter:  05113 Stadt Essen" in body
     assert "503 after 4 retries" in body
     assert "/tasks/collect/mapped/0" in body  # the log URL of that map index
+
+
+def test_two_concurrent_deliveries_send_each_mail_exactly_once(data_dir: Path, smtp_server):
+    import threading
+
+    for i in range(30):
+        alerts.queue_mail(f"probe:{i}", [TEAM], f"[jcw] Probe {i:02d}", f"Nachricht {i}")
+    results: list[dict] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(alerts.deliver_outbox())) for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == 30
+    subjects = sorted(m["Subject"] for m in smtp_server.messages())
+    assert subjects == [f"[jcw] Probe {i:02d}" for i in range(30)]
+
+
+def test_sink_refuses_a_busy_port_with_a_clear_message(smtp_server):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "ingest.smtp_sink", "--port", str(smtp_server.port),
+         "--maildir", str(smtp_server.maildir)],
+        capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{smtp_server.port}" in run.stderr
+    assert "Traceback" not in run.stderr
