@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", choices=SCENARIOS, metavar="NAME",
         help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}",
     )  # fmt: skip
+    parser.add_argument(
+        "--backfill-from", metavar="YYYY-MM",
+        help="first month of the backfill and of the long history (default 2005-01)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--workdir", type=Path, help="where temporary data dirs go")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
@@ -111,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    options = Options(repeat=args.repeat, quick=args.quick, keep=args.keep)
+    options = Options(
+        repeat=args.repeat, quick=args.quick, keep=args.keep, backfill_from=args.backfill_from
+    )
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         options.workdir = args.workdir
@@ -123,12 +129,34 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     wanted = [s for s in SCENARIOS if not args.only or s in args.only]
     t_all = time.perf_counter()
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    path = args.results_dir / f"{stamp}{'-quick' if args.quick else ''}.json"
+
+    def write(complete: bool) -> None:
+        """Results so far (after every scenario, so an interrupted run keeps its numbers)."""
+        info["load_average_now"] = list(os.getloadavg())
+        doc = {
+            "started_at": started.isoformat(timespec="seconds"),
+            "complete": complete,
+            "wall_s": round(time.perf_counter() - t_all, 1),
+            "mode": "quick" if args.quick else "full",
+            "repeat": 1 if args.quick else args.repeat,
+            "backfill_from": options.backfill_from,
+            "machine": info,
+            "rows": [r.to_dict() for r in rows],
+            "errors": errors,
+        }
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        path.write_text(text, encoding="utf-8")
+        (args.results_dir / "latest.json").write_text(text, encoding="utf-8")
+
     try:
         for name in wanted:
-            module = importlib.import_module(f"bench.{name}")
-            print(f"→ {name}: {module.DESCRIPTION}", flush=True)
+            print(f"→ {name}", flush=True)
             t0 = time.perf_counter()
             try:
+                module = importlib.import_module(f"bench.{name}")
                 new = module.run(ctx)
             except Exception as exc:
                 errors[name] = "".join(traceback.format_exception_only(exc)).strip()
@@ -139,28 +167,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {r.scenario}: median {fmt_seconds(r.median)} {r.note}", flush=True)
             print(f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
             rows.extend(new)
+            write(complete=False)
     finally:
         ctx.close()
-    info["load_average_end"] = list(os.getloadavg())
-    doc = {
-        "started_at": started.isoformat(timespec="seconds"),
-        "wall_s": round(time.perf_counter() - t_all, 1),
-        "mode": "quick" if args.quick else "full",
-        "repeat": 1 if args.quick else args.repeat,
-        "machine": info,
-        "rows": [r.to_dict() for r in rows],
-        "errors": errors,
-    }
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    path = args.results_dir / f"{stamp}{'-quick' if args.quick else ''}.json"
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    (args.results_dir / "latest.json").write_text(text, encoding="utf-8")
+    write(complete=True)
     print()
     print(table(rows))
     print()
-    print(f"results: {path} (and latest.json); wall time {doc['wall_s']:.0f} s")
+    print(f"results: {path} (and latest.json); wall time {time.perf_counter() - t_all:.0f} s")
     return 1 if errors else 0
 
 

@@ -31,6 +31,7 @@ def run(ctx: Context) -> list[Row]:
     per_stage = {
         k: {
             "seconds": round(t.seconds, 3),
+            "cpu_seconds": round(t.cpu_seconds or 0.0, 3),
             "peak_bytes": t.peak_bytes,
             "peak_single_rss": t.peak_single_rss,
             "result": t.value,

@@ -54,6 +54,8 @@ class Options:
     quick: bool = False
     workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     keep: bool = False
+    # First month of the backfill / long history; None: FIRST (2005-01).
+    backfill_from: str | None = None
 
 
 @dataclass
@@ -219,6 +221,8 @@ class Timed:
     peak_bytes: int
     peak_single_rss: int
     value: Any = None
+    # CPU seconds (user + system) of the stage process and the children it waited for.
+    cpu_seconds: float | None = None
 
 
 def timed(fn: Callable[[], Any], pids: list[int] | None = None) -> Timed:
@@ -242,7 +246,10 @@ def run_stage(stage: str, args: list[str], env: dict[str, str], log: Path) -> Ti
 
     The stage prints one JSON line on success; it is returned as ``Timed.value``.
     """
+    import resource
+
     cmd = [PY, "-m", "bench.stages", stage, *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(cmd)}\n".encode())
         out.flush()
@@ -252,12 +259,14 @@ def run_stage(stage: str, args: list[str], env: dict[str, str], log: Path) -> Ti
             stdout, _ = proc.communicate()
         seconds = time.perf_counter() - t0
         out.write(stdout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-15:]
         raise StageFailed(f"stage {stage} exited {proc.returncode}:\n" + "\n".join(tail))
     lines = [line for line in stdout.decode().splitlines() if line.startswith("{")]
     value = json.loads(lines[-1]) if lines else None
-    return Timed(seconds, mem.peak_bytes, mem.peak_single_rss, value)
+    return Timed(seconds, mem.peak_bytes, mem.peak_single_rss, value, cpu)
 
 
 def product_env(data: Path, sim_env: dict[str, str], extra: dict[str, str] | None = None) -> dict:

@@ -23,7 +23,9 @@ from bench.common import (
 
 
 def backfill_range(ctx: Context) -> tuple[str, str]:
-    """2005-01..2026-10; in quick mode the last three months."""
+    """2005-01..2026-10 (or from ``--backfill-from``); in quick mode the last three months."""
+    if ctx.options.backfill_from:
+        return ctx.options.backfill_from, LATEST
     return (month_add(LATEST, -2) if ctx.options.quick else FIRST), LATEST
 
 
