@@ -1,0 +1,263 @@
+"""ingest.warehouse: build, publish, rebuild, on real DuckDB files and a real dbt build.
+
+The BI reader runs in a second process, the snapshot is opened by the DuckDB versions BI
+drivers embed (installed beside the project), and a build is killed mid-way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest import warehouse
+from ingest.errors import BuildFailed
+from tests.dbt_project.reports import Gemeinde, dump_tables, months, query, write_accepted
+
+pytestmark = pytest.mark.timeout(900)
+
+MONTHS = months("2025-01", 3)
+
+
+def write_months(data_dir: Path, periods: list[str], **gemeinde_kwargs) -> None:
+    """Stuttgart and Peine reports for `periods`."""
+    for i, period in enumerate(periods):
+        write_accepted(
+            data_dir,
+            "08111",
+            period,
+            [Gemeinde("08111000", "Stuttgart", 1000 + i, **gemeinde_kwargs)],
+        )
+        write_accepted(data_dir, "03157", period, [Gemeinde("03157001", "Peine", 500 + i)])
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data directory with three months built and published."""
+    root = tmp_path_factory.mktemp("data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JCW_DATA_DIR", str(root))
+        write_months(root, MONTHS)
+        warehouse.build()
+        warehouse.publish()
+        yield root
+
+
+def test_the_snapshot_holds_the_marts_with_their_descriptions(published: Path) -> None:
+    snap = warehouse.snapshot_path()
+    assert snap == published / "warehouse" / "jobcenters.duckdb"
+    tables = {r[0] for r in query(snap, "select table_name from duckdb_tables()")}
+    assert tables == set(warehouse.PUBLISHED_TABLES) | {"snapshot_info"}
+    assert query(snap, "select latest_period, storage_version from snapshot_info") == [
+        ("2025-03", "v1.4.0")
+    ]
+    assert query(snap, "select count(*), sum(elb) from fct_jobcenter_month") == [(6, 4506)]
+    # dbt descriptions travel along as comments, so BI tools show them.
+    (comment,) = query(
+        snap,
+        "select comment from duckdb_columns() "
+        "where table_name = 'kpi_jobcenter_month' and column_name = 'k2'",
+    )[0]
+    assert comment.startswith("K2, Integrationsquote")
+    # No temporary file is left behind.
+    assert [p.name for p in snap.parent.glob("jobcenters.duckdb*")] == ["jobcenters.duckdb"]
+
+
+@pytest.fixture(scope="session", params=["1.4.4", "1.5.5"])
+def old_duckdb(request, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python with an older DuckDB, installed beside the project (not in its lock)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH: cannot install an older DuckDB beside the project")
+    venv = tmp_path_factory.mktemp(f"duckdb-{request.param}")
+    run = subprocess.run(
+        [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    python = venv / "bin" / "python"
+    run = subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", str(python), f"duckdb=={request.param}"],
+        capture_output=True,
+        text=True,
+    )
+    if run.returncode != 0:
+        pytest.skip(f"PyPI unreachable, duckdb {request.param} not installed: {run.stderr[-300:]}")
+    return python
+
+
+def test_the_snapshot_opens_with_duckdb_1_4_and_1_5(published: Path, old_duckdb: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import json, sys, duckdb
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        rows = con.execute(
+            "select count(*), sum(elb) from fct_jobcenter_month"
+        ).fetchall()
+        print(json.dumps([duckdb.__version__, rows[0][0], int(rows[0][1])]))
+        """
+    )
+    run = subprocess.run(
+        [str(old_duckdb), "-c", script, str(warehouse.snapshot_path())],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    version, count, elb = json.loads(run.stdout)
+    assert version.startswith(("1.4", "1.5"))
+    assert (count, elb) == (6, 4506)
+
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time, duckdb
+    snapshot, stop_file = sys.argv[1], sys.argv[2]
+    con = duckdb.connect(snapshot, read_only=True)
+    sql = ("select (select latest_period from snapshot_info), count(*), sum(elb) "
+           "from fct_jobcenter_month")
+    seen, reads, errors = set(), 0, []
+    print("open", flush=True)
+    import os
+    while not os.path.exists(stop_file):
+        try:
+            row = con.execute(sql).fetchall()[0]
+            seen.add(json.dumps([row[0], row[1], int(row[2])]))
+            reads += 1
+        except Exception as exc:
+            errors.append(str(exc))
+        time.sleep(0.02)
+    print(json.dumps({"seen": sorted(seen), "reads": reads, "errors": errors}), flush=True)
+    """
+)
+
+
+def test_a_bi_reader_keeps_its_view_while_a_build_and_publish_run(published: Path) -> None:
+    stop = published / "stop-reader"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse.snapshot_path()), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        # The reader holds the snapshot open for the whole build and publish.
+        write_months(published, ["2025-04"])
+        assert warehouse.build(["2025-04"])["status"] == "success"
+        warehouse.publish()
+        assert reader.poll() is None, "the reader must still be running"
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["errors"] == [], result["errors"]
+    assert result["reads"] > 0
+    # Every read saw the old snapshot, complete and consistent.
+    assert result["seen"] == [json.dumps(["2025-03", 6, 4506])]
+    # A new connection sees the new snapshot.
+    assert query(
+        warehouse.snapshot_path(),
+        "select (select latest_period from snapshot_info), count(*) from fct_jobcenter_month",
+    ) == [("2025-04", 8)]
+
+
+def test_rebuild_from_the_files_gives_identical_marts(published: Path) -> None:
+    before = dump_tables(warehouse.snapshot_path(), warehouse.PUBLISHED_TABLES)
+    summary = warehouse.rebuild()
+    assert summary["full_refresh"] is True
+    assert dump_tables(warehouse.snapshot_path(), warehouse.PUBLISHED_TABLES) == before
+
+
+def test_a_failing_dbt_test_publishes_nothing(data_dir: Path) -> None:
+    write_months(data_dir, MONTHS)
+    warehouse.build()
+    snapshot = warehouse.publish()
+    before = dump_tables(snapshot, warehouse.PUBLISHED_TABLES)
+    inode = snapshot.stat().st_ino
+    # integrationen no longer equals the sum of its kinds: the accounting test must fail.
+    write_months(data_dir, ["2025-04"], extra={"integrationen_svb": 0})
+    with pytest.raises(BuildFailed) as failed:
+        warehouse.build(["2025-04"])
+    assert "jcw_sum_equals" in str(failed.value)
+    with pytest.raises(BuildFailed, match="nothing published"):
+        warehouse.publish()
+    assert snapshot.stat().st_ino == inode
+    assert dump_tables(snapshot, warehouse.PUBLISHED_TABLES) == before
+
+
+def test_publish_without_a_green_build_is_refused(data_dir: Path) -> None:
+    with pytest.raises(BuildFailed, match="nothing published"):
+        warehouse.publish()
+    assert not warehouse.snapshot_path().exists()
+
+
+def test_a_month_that_is_not_yyyy_mm_is_refused(data_dir: Path) -> None:
+    with pytest.raises(BuildFailed, match="2026-13: not a reporting month"):
+        warehouse.build(["2026-13"])
+
+
+def test_a_killed_build_leaves_a_database_that_opens_and_a_rerun_converges(
+    data_dir: Path,
+) -> None:
+    import duckdb
+
+    write_months(data_dir, MONTHS)
+    warehouse.build()
+    reference = dump_tables(warehouse.warehouse_dir() / "build.duckdb", warehouse.PUBLISHED_TABLES)
+    log = warehouse.warehouse_dir() / "dbt_logs" / "dbt.log"
+    log_offset = log.stat().st_size
+    builder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from ingest.warehouse import build; build(full_refresh=True)",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Kill it while dbt is writing the marts.
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and builder.poll() is None:
+            with open(log, encoding="utf-8", errors="replace") as f:
+                f.seek(log_offset)
+                if "START sql incremental model main.fct_" in f.read():
+                    break
+            time.sleep(0.05)
+        assert builder.poll() is None, "the build ended before it could be killed"
+    finally:
+        os.killpg(builder.pid, signal.SIGKILL)
+        builder.wait()
+    assert (
+        json.loads((warehouse.warehouse_dir() / "build_state.json").read_text())["status"]
+        == "running"
+    )
+    # The database opens (read-write, as the next build opens it) once the killed dbt
+    # process is gone (its lock goes with it).
+    con = None
+    deadline = time.monotonic() + 120
+    while con is None:
+        try:
+            con = duckdb.connect(str(warehouse.warehouse_dir() / "build.duckdb"))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    assert con.execute("select count(*) from dim_jobcenter").fetchall() == [(104,)]
+    con.close()
+    # Nothing was published from the killed build; the rerun converges to the same marts.
+    with pytest.raises(BuildFailed, match="nothing published"):
+        warehouse.publish()
+    assert warehouse.build()["status"] == "success"
+    assert dump_tables(warehouse.publish(), warehouse.PUBLISHED_TABLES) == reference
