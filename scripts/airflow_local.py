@@ -142,6 +142,21 @@ def admin_password(env: dict[str, str]) -> str:
     return passwords[ADMIN_USER]
 
 
+def pick_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there, else a free port (and say so)."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            pass
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    print(f"  port {preferred} is busy, using {port}")
+    return port
+
+
 def _wait_port(host: str, port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -445,7 +460,11 @@ class World:
 
 def _ui(args: argparse.Namespace) -> int:
     data = data_dir()
-    world = World(data, today=args.today) if args.world else None
+    world = (
+        World(data, sim_port=pick_port(8765), smtp_port=pick_port(8025), today=args.today)
+        if args.world
+        else None
+    )
     stack: AirflowStack | None = None
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -454,7 +473,8 @@ def _ui(args: argparse.Namespace) -> int:
         if world:
             world.start()
             extra = world.airflow_vars()
-        stack = AirflowStack(airflow_env(data, extra=extra))
+        port = int(os.environ.get("JCW_AIRFLOW_PORT", "0")) or pick_port(8080)
+        stack = AirflowStack(airflow_env(data, api_port=port, extra=extra))
         stack.init()
         stack.start()
         stack.wait_healthy()

@@ -19,8 +19,8 @@ Usage: python scripts/demo.py [--periods 2018-01..2018-12] [--keep-data]
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
-import socket
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +39,7 @@ from scripts.airflow_local import (  # noqa: E402 (after the path set-up)
     admin_password,
     airflow_env,
     data_dir,
+    pick_port,
 )
 
 SCENARIO = Path(__file__).with_name("demo_scenario.yaml")
@@ -70,21 +71,6 @@ def parse_periods(text: str) -> tuple[str, str]:
     return first, last
 
 
-def _port(preferred: int) -> int:
-    """``preferred`` if nothing listens there, else a free port (and say so)."""
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", preferred))
-            return preferred
-        except OSError:
-            pass
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    print(f"  port {preferred} is busy, using {port}")
-    return port
-
-
 def _snapshot(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     """One query on the published snapshot, read-only, connection closed right after."""
     import duckdb
@@ -96,15 +82,14 @@ def _snapshot(path: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def _current_revision(snapshot: Path, kreis_ags: str, period: str) -> int | None:
-    if not snapshot.exists():
-        return None
+def _current(snapshot: Path, kreis_ags: str, period: str) -> tuple[int, str] | None:
+    """(revision, sha256) of the report the snapshot shows for this jobcenter and month."""
     rows = _snapshot(
         snapshot,
-        "select revision from fct_jobcenter_month where kreis_ags = ? and period = ?",
+        "select revision, sha256 from fct_jobcenter_month where kreis_ags = ? and period = ?",
         [kreis_ags, period],
     )
-    return int(rows[0][0]) if rows else None
+    return (int(rows[0][0]), rows[0][1]) if rows else None
 
 
 def _post(url: str, body: dict) -> dict:
@@ -187,13 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     data.mkdir(parents=True, exist_ok=True)
     print(f"jcw demo: months {first}..{last}, data in {data}")
 
-    world = World(data, sim_port=_port(8765), smtp_port=_port(8025), scenario=SCENARIO)
+    world = World(data, sim_port=pick_port(8765), smtp_port=pick_port(8025), scenario=SCENARIO)
     stack: AirflowStack | None = None
     ok = False
     try:
         world.start()
         _step(f"simulator on {world.sim_url}, SMTP sink on 127.0.0.1:{world.smtp_port}", started)
-        stack = AirflowStack(airflow_env(data, api_port=_port(8080), extra=world.airflow_vars()))
+        port = int(os.environ.get("JCW_AIRFLOW_PORT", "0")) or pick_port(8080)
+        stack = AirflowStack(airflow_env(data, api_port=port, extra=world.airflow_vars()))
         stack.init()
         stack.start()
         stack.wait_healthy()
@@ -215,21 +201,25 @@ def main(argv: list[str] | None = None) -> int:
         collect_s = time.monotonic() - t0
         _step(f"collection → published warehouse in {collect_s:.0f} s", started)
 
-        before = _current_revision(snapshot, CORRECTED, last)
+        before = _current(snapshot, CORRECTED, last)
         t1 = time.monotonic()
         event = _post(f"{world.sim_url}/admin/correct", {"kreis_ags": CORRECTED, "period": last})
+        sha = str(event["etag"]).strip('"')  # the simulator's ETag is the body's sha256
         _step(
-            f"correction published: {CORRECTED} {last} revision {event.get('revision')} "
-            f"(warehouse had revision {before})",
+            f"correction published: {CORRECTED} {last} source revision {event.get('revision')} "
+            f"(the snapshot shows revision {before[0] if before else None})",
             started,
         )
         deadline = t1 + args.timeout
-        while (rev := _current_revision(snapshot, CORRECTED, last)) == before:
+        while (now := _current(snapshot, CORRECTED, last)) is None or now[1] != sha:
             if time.monotonic() > deadline:
                 raise TimeoutError("the correction did not reach the published snapshot")
             time.sleep(0.5)
         latency = time.monotonic() - t1
-        _step(f"correction visible in the snapshot (revision {rev}) after {latency:.1f} s", started)
+        _step(
+            f"correction visible in the snapshot (revision {now[0]}) after {latency:.1f} s",
+            started,
+        )
         api.wait_idle(PIPELINE_DAGS, args.timeout)
 
         api.unpause("jcw_monitor")
