@@ -55,3 +55,37 @@ def test_changed_periods_sees_verdicts_written_since_the_watermark(tmp_path: Pat
     assert common.read_watermark(mark) is None
     common.write_watermark(mark, now)
     assert common.read_watermark(mark) == now
+
+
+def test_failure_callback_mails_the_team_naming_task_and_jobcenter(
+    data_dir: Path, smtp_server, common
+) -> None:
+    from types import SimpleNamespace
+
+    from ingest import settings
+
+    ti = SimpleNamespace(
+        dag_id="jcw_collect",
+        task_id="collect",
+        run_id="scheduled__2026-11-21T05:00:00+00:00",
+        map_index=2,
+        rendered_map_index="03157 Landkreis Peine",
+        try_number=3,
+        log_url="http://127.0.0.1:8080/log",
+    )
+    context = {"ti": ti, "params": {}, "exception": RuntimeError("disk full")}
+    common.notify_team(context)
+    [mail] = smtp_server.messages()
+    assert settings.TEAM_EMAIL in str(mail["To"])
+    assert "jcw_collect" in str(mail["Subject"]) and "03157" in mail.get_content()
+    # A second call for the same failure does not mail twice.
+    common.notify_team(context)
+    assert len(smtp_server.messages()) == 1
+
+
+def test_failure_callback_never_raises(data_dir: Path, common) -> None:
+    class Broken:
+        def __getattr__(self, name):
+            raise RuntimeError("broken task instance")
+
+    common.notify_team({"ti": Broken(), "params": None})
