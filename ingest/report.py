@@ -68,6 +68,8 @@ TOTALS: tuple[tuple[str, str, str], ...] = (
     ("einwohner", "Erfasste Einwohner", "Einwohner"),
     ("jobcenters_reporting", "Berichtende Jobcenter", "Jobcenter"),
 )
+# Totals whose change is also shown over the jobcenters reporting in both months.
+SAME_COLUMNS = ("personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner")
 STATUS_DE = {
     "accepted": "angenommen",
     "rejected": "abgelehnt",
@@ -136,6 +138,8 @@ class ReportData:
     targets: list[dict[str, Any]]  # target_achievement of the period's year
     target_summary: list[dict[str, Any]]
     groups: list[dict[str, Any]]
+    # change against the previous month over the jobcenters that reported in both months
+    same_jobcenters_change: dict[str, float | None] = field(default_factory=dict)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per kreis_ags
 
 
@@ -237,14 +241,14 @@ def load(con, period: str) -> ReportData:
     targets = _rows(
         con,
         "select t.*, j.name, j.land from target_achievement t "
-        "join dim_jobcenter j on t.kreis_ags = j.kreis_ags where t.year = ? "
+        "join dim_jobcenter j on t.kreis_ags = j.kreis_ags where t.calendar_year = ? "
         "order by t.kreis_ags, t.indicator",
         [year],
     )
     target_summary = _rows(
         con,
         "select indicator, achievement_status, cast(count(*) as integer) as jobcenters "
-        "from target_achievement where year = ? group by all order by all",
+        "from target_achievement where calendar_year = ? group by all order by all",
         [year],
     )
     groups = _rows(
@@ -265,6 +269,22 @@ def load(con, period: str) -> ReportData:
     for row in history_rows:
         history.setdefault(row["kreis_ags"], []).append(row)
     info = _rows(con, "select * from snapshot_info") if _has(con, "snapshot_info") else []
+    same = _rows(
+        con,
+        "select "
+        + ", ".join(
+            f"sum(c.{col}) as {col}, sum(p.{col}) as {col}_previous" for col in SAME_COLUMNS
+        )
+        + " from fct_jobcenter_month c join fct_jobcenter_month p "
+        "on c.kreis_ags = p.kreis_ags and p.period = ? where c.period = ?",
+        [shift_period(period, -1), period],
+    )[0]
+    same_change = {
+        col: (same[col] - same[f"{col}_previous"]) * 100.0 / same[f"{col}_previous"]
+        if same[f"{col}_previous"]
+        else None
+        for col in SAME_COLUMNS
+    }
     return ReportData(
         period=period,
         snapshot_info=info[0] if info else {},
@@ -279,6 +299,7 @@ def load(con, period: str) -> ReportData:
         targets=targets,
         target_summary=target_summary,
         groups=groups,
+        same_jobcenters_change=same_change,
         history=history,
     )
 
@@ -381,7 +402,7 @@ def trend_chart(national: list[dict[str, Any]]) -> str:
     """Small multiples of the national totals over the trend months (SVG)."""
     plt = _pyplot()
     periods = [n["period"] for n in national]
-    fig, axes = plt.subplots(2, 3, figsize=(10.5, 5.2))
+    fig, axes = plt.subplots(2, 3, figsize=(11, 4.4))
     for ax, (col, label, _) in zip(axes.flat, TOTALS, strict=True):
         values = [n[col] for n in national]
         (line,) = ax.plot(range(len(periods)), values, color="#1f5f99", marker="o", markersize=2.5)
@@ -722,6 +743,11 @@ def latest_period(snapshot: Path | None = None) -> str:
     if latest is None:
         raise ReportFailed(None, None, "the published snapshot has no month with data")
     return latest
+
+
+def generate_latest(*, out_dir: Path | None = None) -> ReportPaths:
+    """The report of the latest month in the published snapshot (run after each publish)."""
+    return generate(latest_period(), out_dir=out_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

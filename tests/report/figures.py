@@ -44,6 +44,16 @@ def national_page(snapshot: Path, period: str) -> dict[str, Any]:
         nat = _one(con, "select * from national_month where period = ?", [period])
         for col in (*TOTALS, "jobcenters_reporting", "integrationen_12m", *KPIS):
             exp[f"national.{col}"] = nat[col]
+        same = con.execute(
+            "select "
+            + ", ".join(f"sum(c.{col}), sum(p.{col})" for col in TOTALS)
+            + " from fct_jobcenter_month c join fct_jobcenter_month p on c.kreis_ags = "
+            "p.kreis_ags and p.period = ? where c.period = ?",
+            [previous_month(period), period],
+        ).fetchone()
+        for i, col in enumerate(TOTALS):
+            now, before = same[2 * i], same[2 * i + 1]
+            exp[f"national_same.{col}"] = (now - before) * 100.0 / before
         for row in _all(con, "select * from national_month where period <= ?", [period]):
             for col in (*TOTALS, "jobcenters_reporting", "k2", "k3"):
                 exp[f"trend.{row['period']}.{col}"] = row[col]
@@ -74,14 +84,14 @@ def national_page(snapshot: Path, period: str) -> dict[str, Any]:
         for row in _all(
             con,
             "select indicator, achievement_status, count(*) as n from target_achievement "
-            "where year = ? group by all",
+            "where calendar_year = ? group by all",
             [year],
         ):
             exp[f"targets.{row['indicator']}.{row['achievement_status']}"] = row["n"]
         for ind in ("K2", "K3", "integrationen"):
             for status in ACHIEVEMENTS:
                 exp.setdefault(f"targets.{ind}.{status}", 0)
-        for row in _all(con, "select * from target_achievement where year = ?", [year]):
+        for row in _all(con, "select * from target_achievement where calendar_year = ?", [year]):
             for col in ("target_value", "projected_year_end"):
                 exp[f"target.{row['kreis_ags']}.{row['indicator']}.{col}"] = row[col]
         jcs = _all(
@@ -149,7 +159,7 @@ def profile_page(snapshot: Path, period: str, kreis_ags: str) -> dict[str, Any]:
             exp[f"profile.{col}.rank_in_group"] = (row["rank_in_group"], row["ranked_in_group"])
         for row in _all(
             con,
-            "select * from target_achievement where kreis_ags = ? and year = ?",
+            "select * from target_achievement where kreis_ags = ? and calendar_year = ?",
             [kreis_ags, int(period[:4])],
         ):
             for col in ("target_value", "projected_year_end"):

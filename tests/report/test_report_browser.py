@@ -7,6 +7,7 @@ cell is compared with the snapshot through the tests' own SQL (tests/report/figu
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,9 +97,10 @@ def test_the_page_draws_its_charts(generated, page) -> None:
                 "p => { const b = p.getBBox(); return {w: b.width, h: b.height, "
                 "points: (p.getAttribute('d').match(/[ML]/g) || []).length} }",
             )
-            assert drawn["w"] > 50 and drawn["h"] > 0, f"{gid} has no visible line: {drawn}"
+            # K2 and K3 need 13 months of history: in 14 months they exist for the last two
             expected_points = 2 if container == "#chart-kennzahlen" else months
             assert drawn["points"] == expected_points, (gid, drawn)
+            assert drawn["w"] > 12 * (expected_points - 1), f"{gid} is not drawn: {drawn}"
     bars = page.eval_on_selector_all(
         "#chart-laender [id^='land-k2-'] path", "ps => ps.map(p => p.getBBox().height)"
     )
@@ -117,7 +119,8 @@ def test_every_figure_in_the_page_equals_the_warehouse(generated, report_warehou
     must_show = [
         k
         for k in expected
-        if k.split(".")[0] in ("national", "land", "status", "targets", "jc", "target")
+        if k.split(".")[0]
+        in ("national", "national_same", "land", "status", "targets", "jc", "target")
     ]
     assert [k for k in must_show if k not in shown] == []
     assert len(shown) > 1000
@@ -150,7 +153,7 @@ def test_the_month_names_who_is_missing_or_rejected(generated, page) -> None:
     )
     assert rows == [[REJECTED, "rejected"], [MISSING, "missing"]]
     assert "Landkreis Peine (03157)" in page.inner_text("#unvollstaendig")
-    assert "Beispieldaten" in page.inner_text("#ziele")
+    assert "Beispieldaten" in page.inner_text("p.example")
 
 
 def test_a_reader_gets_from_the_national_table_to_a_profile(
@@ -181,7 +184,8 @@ def test_every_profile_equals_the_warehouse(generated, report_warehouse, page) -
 
 
 def pdf_text(path: Path) -> list[str]:
-    return [p.extract_text() for p in PdfReader(path).pages]
+    """Text of each page, ligatures (ﬀ, ﬁ) unfolded."""
+    return [unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(path).pages]
 
 
 def test_the_pdf_says_what_the_warehouse_says(generated, report_warehouse) -> None:

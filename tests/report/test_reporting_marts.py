@@ -67,7 +67,8 @@ def seed_target(ags: str, year: int, indicator: str) -> float:
 
 def achievement(con, ags: str, year: int, indicator: str) -> dict:
     cur = con.execute(
-        "select * from target_achievement where kreis_ags = ? and year = ? and indicator = ?",
+        "select * from target_achievement "
+        "where kreis_ags = ? and calendar_year = ? and indicator = ?",
         [ags, year, indicator],
     )
     names = [d[0] for d in cur.description]
@@ -116,7 +117,10 @@ def test_integrations_of_a_complete_year_are_achieved_or_missed(built) -> None:
 def test_a_jobcenter_without_reports_has_targets_without_data(built) -> None:
     row = achievement(built, "01054", 2026, "K2")
     assert row["months_available"] == 0 and row["achievement_status"] == "no_data"
-    years = {r[0] for r in built.execute("select distinct year from target_achievement").fetchall()}
+    years = {
+        r[0]
+        for r in built.execute("select distinct calendar_year from target_achievement").fetchall()
+    }
     assert years == {2025, 2026}
 
 

@@ -128,7 +128,7 @@ assessed as (
     select
         -- keys
         targets.kreis_ags,
-        cast(targets.year as integer) as year,
+        cast(targets.year as integer) as calendar_year,
         targets.indicator,
         -- the agreement
         cast(targets.target_value as double) as target_value,
