@@ -4,6 +4,7 @@
     jcw status --period 2026-10 [--today YYYY-MM-DD] [--json]      who is missing/rejected
     jcw check  FILE --jobcenter AGS --period 2026-10               validate one local file
     jcw validate --period ...    jcw build [--period ...]    jcw rebuild    jcw mail
+    jcw report [--period 2026-10] [--no-pdf]                         the national report
 
 Errors print one line on stderr, never a stack trace. Exit codes: 0 ok, 1 the work found a
 problem (a rejected file, failed fetches, a failed build), 2 usage error.
@@ -12,17 +13,13 @@ problem (a rejected file, failed fetches, a failed build), 2 usage error.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from ingest.errors import JcwError
 
@@ -67,20 +64,6 @@ def _jobcenters(values: list[str] | None) -> list[str]:
     return list(values)
 
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """``module.name`` if that module exists (other parts may not be installed)."""
-    if importlib.util.find_spec(module) is None:
-        return None
-    return getattr(importlib.import_module(module), name)
-
-
-def _required(module: str, name: str) -> Callable[..., Any]:
-    fn = _optional(module, name)
-    if fn is None:
-        raise UsageError(f"{module} is not available in this installation")
-    return fn
-
-
 # -- commands --------------------------------------------------------------------------------
 
 
@@ -98,10 +81,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for o in outcomes:
         if o["outcome"] == "failed":
             print(f"  {o['kreis_ags']} {o['period']}: {o['reason']}")
-    process_pending = _optional("ingest.validate", "process_pending")
-    if process_pending is not None:
-        result = process_pending(periods)
-        print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
+    from ingest.validate import process_pending
+
+    result = process_pending(periods)
+    print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
     return 1 if counts["failed"] else 0
 
 
@@ -117,6 +100,12 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
         return 0
     print(format_status(period[0], rows, today))
+    from ingest.alerts import format_undelivered
+
+    stuck_mail = format_undelivered()
+    if stuck_mail:
+        print()
+        print(stuck_mail)
     return 0
 
 
@@ -175,14 +164,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/csv")
-    validate_report = _required("ingest.validate", "validate_report")
+    from ingest.validate import previous_accepted, validate_report
+
     print(f"{path.name}: Jobcenter {args.jobcenter}, Berichtsmonat {periods[0]}")
     try:
         df = parse.parse_report(body, content_type, kreis_ags=args.jobcenter, period=periods[0])
     except ReportRejected as exc:
         _print_findings("abgelehnt", [f.to_dict() for f in exc.findings], [])
         return 1
-    verdict = validate_report(df, args.jobcenter, periods[0], previous=None)
+    # Exactly as the pipeline: history rules compare with the last accepted month, if any.
+    previous = previous_accepted(args.jobcenter, periods[0])
+    verdict = validate_report(df, args.jobcenter, periods[0], previous=previous)
     d = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
     accepted = d.get("verdict") == "accepted"
     _print_findings(
@@ -209,30 +201,50 @@ def _print_findings(verdict: str, findings: list[dict], warnings: list[dict]) ->
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ingest.validate import process_pending
+
     periods = _periods(args.period) or None
-    result = _required("ingest.validate", "process_pending")(periods)
+    result = process_pending(periods)
     print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from ingest.warehouse import build, publish
+
     periods = _periods(args.period) or None
-    summary = _required("ingest.warehouse", "build")(periods)
+    summary = build(periods)
     print(f"build: {summary}")
-    path = _required("ingest.warehouse", "publish")()
+    path = publish()
     print(f"published {path}")
     return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    print(f"rebuild: {_required('ingest.warehouse', 'rebuild')()}")
+    from ingest.warehouse import rebuild
+
+    print(f"rebuild: {rebuild()}")
     return 0
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
-    result = _required("ingest.alerts", "deliver_outbox")()
+    from ingest.alerts import deliver_outbox
+
+    result = deliver_outbox()
     print(f"mail: {result}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest import report
+
+    argv = [
+        *(["--period", args.period] if args.period else []),
+        *(["--no-pdf"] if args.no_pdf else []),
+    ]
+    if args.out:
+        argv += ["--out", args.out]
+    return report.main(argv)
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -281,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("mail", help="deliver pending alert mails")
     m.set_defaults(func=cmd_mail)
+
+    n = sub.add_parser("report", help="the monthly national report (HTML, PDF, profiles)")
+    n.add_argument("--period", help="YYYY-MM (default: the latest published month)")
+    n.add_argument("--out", help="output folder (default: data/docs/report/<period>)")
+    n.add_argument("--no-pdf", action="store_true", help="HTML only")
+    n.set_defaults(func=cmd_report)
     return p
 
 
