@@ -401,6 +401,8 @@ def _percent(ax) -> None:
 def trend_chart(national: list[dict[str, Any]]) -> str:
     """Small multiples of the national totals over the trend months (SVG)."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     periods = [n["period"] for n in national]
     fig, axes = plt.subplots(2, 3, figsize=(11, 4.4))
     for ax, (col, label, _) in zip(axes.flat, TOTALS, strict=True):
@@ -409,6 +411,7 @@ def trend_chart(national: list[dict[str, Any]]) -> str:
         line.set_gid(f"trend-{col}")
         ax.set_title(label, fontsize=9, loc="left")
         ax.set_xticks(range(0, len(periods), 6), _tick_labels(periods)[::6])
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         _thousands(ax)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     fig.tight_layout()
@@ -692,11 +695,15 @@ def generate(
         snapshot = snapshot_path()
     if not snapshot.exists():
         raise ReportFailed(None, period, f"no published snapshot at {snapshot}")
-    con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        data = load(con, period)
-    finally:
-        con.close()
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            data = load(con, period)
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportFailed(None, period, f"reading {snapshot} failed: {first_line}") from exc
 
     out = Path(out_dir) if out_dir is not None else default_out_dir(period)
     profiles_dir = out / "jobcenter"
