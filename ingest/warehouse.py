@@ -52,6 +52,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
+_PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 
 
 def warehouse_dir() -> Path:
@@ -80,18 +81,18 @@ def build(
     wh = warehouse_dir()
     wh.mkdir(parents=True, exist_ok=True)
     with _exclusive(wh / ".build.lock"):
-        previous = _read_state(wh)
-        if not (wh / BUILD_DB).exists() or previous.get("status") not in (None, "success"):
-            # A fresh warehouse, or the last build did not finish: the incremental tables
-            # may lack months. Carry the unfinished months over, or build everything.
-            pending = previous.get("periods")
-            if not (wh / BUILD_DB).exists() or pending == []:
-                periods = []
-            elif periods and pending:
-                periods = sorted(set(periods) | set(pending))
-            else:
-                periods = []
-        state = {"status": "running", "periods": periods, "full_refresh": full_refresh}
+        project = project_fingerprint()
+        periods, full_refresh, plan = plan_build(
+            periods, full_refresh, _read_state(wh), (wh / BUILD_DB).exists(), project
+        )
+        log.info("warehouse build plan: %s", plan)
+        state = {
+            "status": "running",
+            "periods": periods,
+            "full_refresh": full_refresh,
+            "project": project,
+            "plan": plan,
+        }
         _write_state(wh, state)
         dbt_vars: dict[str, object] = {"periods": periods}
         if as_of:
@@ -117,6 +118,8 @@ def build(
             "status": "success",
             "periods": periods,
             "full_refresh": full_refresh,
+            "project": project,
+            "plan": plan,
             "invocation_id": results.get("metadata", {}).get("invocation_id"),
             "nodes": len(results.get("results", [])),
             "dbt_elapsed_s": round(results.get("elapsed_time", 0.0), 3),
@@ -189,6 +192,45 @@ def docs() -> Path:
     if proc.returncode != 0:
         raise BuildFailed(None, None, f"dbt docs generate failed: {_tail(proc.stdout)}")
     return out
+
+
+def plan_build(
+    periods: list[str], full_refresh: bool, previous: dict, db_exists: bool, project: str
+) -> tuple[list[str], bool, str]:
+    """Which months to build and whether to refresh every table, with the reason.
+
+    An incremental build is only safe on top of a finished build of the same dbt project:
+    a fresh warehouse builds everything, a changed project refreshes everything (old rows
+    were computed by the old SQL), and the months of an unfinished build are carried over.
+    """
+    if not db_exists:
+        return [], full_refresh, "no build database yet: build every month"
+    if previous.get("project") != project:
+        return [], True, "the dbt project changed since the last build: full refresh"
+    if previous.get("status") != "success":
+        pending = previous.get("periods")
+        if periods and pending:
+            merged = sorted(set(periods) | set(pending))
+            return merged, full_refresh, "the last build did not finish: its months are added"
+        return [], full_refresh, "the last build did not finish: build every month"
+    if not periods:
+        return [], full_refresh, "every month asked for"
+    return periods, full_refresh, f"{len(periods)} month(s) asked for"
+
+
+def project_fingerprint() -> str:
+    """SHA-256 over the dbt project's source files (models, macros, seeds, tests, config)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = settings.DBT_PROJECT_DIR
+    skip = {"target", "logs", "dbt_packages"}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] in skip or path.suffix not in _PROJECT_SUFFIXES:
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- helpers

@@ -261,3 +261,42 @@ def test_a_killed_build_leaves_a_database_that_opens_and_a_rerun_converges(
         warehouse.publish()
     assert warehouse.build()["status"] == "success"
     assert dump_tables(warehouse.publish(), warehouse.PUBLISHED_TABLES) == reference
+
+
+def test_docs_are_generated_into_the_data_directory(published: Path) -> None:
+    out = warehouse.docs()
+    assert out == published / "docs" / "dbt"
+    catalog = json.loads((out / "catalog.json").read_text())
+    assert "model.jcw.kpi_jobcenter_month" in catalog["nodes"]
+    assert (out / "index.html").stat().st_size > 0
+
+
+PROJECT = "p1"
+
+
+@pytest.mark.parametrize(
+    ("asked", "previous", "db_exists", "expected"),
+    [
+        # A first build builds everything, whatever was asked.
+        (["2026-10"], {}, False, ([], False)),
+        # On top of a green build of the same project: exactly the months asked for.
+        (["2026-10"], {"status": "success", "project": PROJECT}, True, (["2026-10"], False)),
+        # The project changed: old rows came from old SQL, so refresh everything.
+        (["2026-10"], {"status": "success", "project": "p0"}, True, ([], True)),
+        # The last build was killed or failed: its months are built again too.
+        (
+            ["2026-10"],
+            {"status": "running", "project": PROJECT, "periods": ["2026-09"]},
+            True,
+            (["2026-09", "2026-10"], False),
+        ),
+        # ... and if it was a build of everything, everything is built again.
+        (["2026-10"], {"status": "failed", "project": PROJECT, "periods": []}, True, ([], False)),
+    ],
+)
+def test_the_build_plan_keeps_incremental_tables_complete(
+    asked: list[str], previous: dict, db_exists: bool, expected: tuple
+) -> None:
+    periods, full_refresh, reason = warehouse.plan_build(asked, False, previous, db_exists, PROJECT)
+    assert (periods, full_refresh) == expected
+    assert reason

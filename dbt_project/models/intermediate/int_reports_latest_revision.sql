@@ -7,7 +7,21 @@ report_rows as (
 ),
 
 latest_rows as (
-    select *
+    select
+        -- keys
+        kreis_ags,
+        gemeinde_ags,
+        gemeinde_name,
+        period,
+        revision,
+        -- measures
+        {%- for col in jcw_measure_columns() %}
+        {{ col }},
+        {%- endfor %}
+        -- lineage
+        sha256,
+        fetched_at,
+        source_file
     from report_rows
     qualify revision = max(revision) over (partition by kreis_ags, period)
 )
