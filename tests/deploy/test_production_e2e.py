@@ -161,6 +161,7 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
         }
         env = airflow_local.airflow_env(data_dir, api_port=api_port(), extra=settings)
         env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_JC_")}
+        began = time.monotonic()
         runbook_deploy(env, simulator.base_url, admin_password="e2e-admin")
         stack = airflow_local.AirflowStack(env)
         worker = None
@@ -185,6 +186,8 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
                 stop_process_group(worker)
             logs = Deployment(env=env, stack=stack, api=None, worker=None).logs()
             pytest.fail(f"deployment did not come up: {exc}\n{logs}")
+        # Timings are reported, never asserted (they belong to benchmarks).
+        print(f"\n[timing] deploy until DAGs parsed: {time.monotonic() - began:.0f} s")
         deployment = Deployment(env=env, stack=stack, api=api, worker=worker)
         running.append(deployment)
         return deployment
@@ -202,8 +205,10 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
     """Runbook "Re-run a month": trigger jcw_collect, wait for it and for jcw_warehouse."""
     run_id = f"rerun_{PERIOD}"
     conf = json.dumps({"period_from": PERIOD, "period_to": PERIOD})
+    began = time.monotonic()
     airflow(d.env, "dags", "trigger", "jcw_collect", "--run-id", run_id, "--conf", conf)
     state = d.api.wait_run("jcw_collect", run_id, timeout=1200)
+    print(f"[timing] jcw_collect trigger to finished: {time.monotonic() - began:.0f} s")
     collect_tis = task_instances(d, "jcw_collect", run_id)
     assert state == "success", f"jcw_collect {state}: {_states(collect_tis)}\n{d.logs()}"
     deadline = time.monotonic() + 900
@@ -214,6 +219,7 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
         time.sleep(2)
     else:
         pytest.fail(f"jcw_warehouse did not finish: {d.api.runs('jcw_warehouse')}\n{d.logs()}")
+    print(f"[timing] trigger to jcw_warehouse finished: {time.monotonic() - began:.0f} s")
     assert [r["state"] for r in runs] == ["success"] * len(runs), d.logs()
     assert all(r["run_type"] == "asset_triggered" for r in runs)
     warehouse_tis = task_instances(d, "jcw_warehouse", runs[0]["dag_run_id"])
