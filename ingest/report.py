@@ -76,6 +76,15 @@ STATUS_DE = {
     "received": "eingegangen, ungeprüft",
     "missing": "fehlt",
 }
+# Short German names of the derived comparison groups (comparison_group codes).
+GROUP_SHORT = {
+    "stadt": "Stadt",
+    "landkreis_klein": "LK < 200 Tsd.",
+    "landkreis_gross": "LK ≥ 200 Tsd.",
+    "niedrig": "Quote ≤ Median",
+    "hoch": "Quote > Median",
+    "unbekannt": "Quote unbekannt",
+}
 ACHIEVEMENT_DE = {
     "achieved": "erreicht",
     "missed": "verfehlt",
@@ -157,7 +166,10 @@ def fmt_num(value: Any, decimals: int = 1, *, signed: bool = False) -> str:
     """German decimal: 20,3 (``+1,2`` when signed); ``–`` for a missing value."""
     if value is None:
         return "–"
-    text = f"{float(value):{'+' if signed else ''},.{decimals}f}"
+    value = float(value)
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0,0"
+    text = f"{value:{'+' if signed else ''},.{decimals}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
@@ -169,6 +181,14 @@ def fmt_pct(value: Any, decimals: int = 1, *, signed: bool = False) -> str:
 def month_name(period: str) -> str:
     """``2026-10`` → ``Oktober 2026``."""
     return f"{_MONTHS_DE[int(period[5:]) - 1]} {period[:4]}"
+
+
+def group_short(code: str | None) -> str:
+    """``landkreis_klein_hoch`` → ``LK < 200 Tsd. · Quote > Median``."""
+    if not code:
+        return "–"
+    band, _, quota = code.rpartition("_")
+    return f"{GROUP_SHORT.get(band, band)} · {GROUP_SHORT.get(quota, quota)}"
 
 
 def shift_period(period: str, months: int) -> str:
@@ -393,9 +413,16 @@ def _thousands(ax) -> None:
 
 
 def _percent(ax) -> None:
-    from matplotlib.ticker import FuncFormatter
+    """German tick labels with as many decimals as the tick step needs."""
+    import math
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, 1)))
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    ticks = list(ax.get_yticks())
+    step = min((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=1.0) or 1.0
+    decimals = max(0, min(3, -math.floor(math.log10(abs(step)))))
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, decimals)))
 
 
 def trend_chart(national: list[dict[str, Any]]) -> str:
@@ -528,7 +555,12 @@ def _environment():
         lstrip_blocks=True,
     )
     env.filters.update(
-        int_de=fmt_int, num_de=fmt_num, pct_de=fmt_pct, month_de=month_name, svg=Markup
+        int_de=fmt_int,
+        num_de=fmt_num,
+        pct_de=fmt_pct,
+        month_de=month_name,
+        svg=Markup,
+        group_short=group_short,
     )
     env.globals.update(
         KENNZAHLEN=KENNZAHLEN,

@@ -22,6 +22,7 @@ def test_numbers_are_printed_the_german_way() -> None:
     assert report.fmt_pct(-0.36, signed=True) == "-0,4 %"
     assert report.fmt_pct(1.26, signed=True) == "+1,3 %"
     assert report.fmt_num(12345.678, 2) == "12.345,68"
+    assert report.fmt_pct(-0.04) == "0,0 %"
     assert report.month_name("2026-03") == "März 2026"
 
 
