@@ -41,6 +41,7 @@ REPORTING_TABLES: tuple[str, ...] = (
 # Marts of the warehouse the report reads.
 WAREHOUSE_TABLES: tuple[str, ...] = (
     "national_month",
+    "dim_period",
     "land_month",
     "dim_jobcenter",
     "fct_jobcenter_month",
@@ -225,7 +226,9 @@ def load(con, period: str) -> ReportData:
     first = shift_period(period, -(TREND_MONTHS - 1))
     national = _rows(
         con,
-        "select * from national_month where period between ? and ? order by period",
+        "select n.*, coalesce(d.is_final, false) as is_final from national_month n "
+        "left join dim_period d on n.period = d.period "
+        "where n.period between ? and ? order by n.period",
         [first, period],
     )
     if not national or national[-1]["period"] != period:

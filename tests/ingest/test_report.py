@@ -49,7 +49,8 @@ def _snapshot(path: Path, tables: tuple[str, ...], periods: tuple[str, ...] = ()
     con = duckdb.connect(str(path))
     try:
         for table in tables:
-            con.execute(f"create table {table} (period varchar)")
+            extra = ", is_final boolean" if table == "dim_period" else ""
+            con.execute(f"create table {table} (period varchar{extra})")
         for period in periods:
             con.execute("insert into national_month values (?)", [period])
     finally:
