@@ -345,9 +345,11 @@ class ApiClient:
         for dag_id in dag_ids:
             self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
-    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
-        """Trigger a manual run now (logical_date null) and return its run id."""
-        body = {"logical_date": None, "conf": conf or {}}
+    def trigger(
+        self, dag_id: str, conf: dict | None = None, logical_date: str | None = None
+    ) -> str:
+        """Trigger a manual run (by default with logical_date null) and return its run id."""
+        body = {"logical_date": logical_date, "conf": conf or {}}
         return self.request("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
 
     def runs(self, dag_id: str) -> list[dict]:

@@ -186,11 +186,16 @@ def main(argv: list[str] | None = None) -> int:
         password = admin_password(stack.env)
         api = ApiClient(stack.url, ADMIN_USER, password)
         api.wait_dags([*UNPAUSE, "jcw_monitor"])
-        api.unpause(*UNPAUSE)
-        _step(f"Airflow healthy at {stack.url}; DAGs parsed and unpaused", started)
+        api.unpause(*(d for d in UNPAUSE if d != "jcw_collect"))
+        _step(f"Airflow healthy at {stack.url}; DAGs parsed", started)
 
         t0 = time.monotonic()
-        run_id = api.trigger("jcw_collect", {"period_from": first, "period_to": last})
+        # Unpausing jcw_collect would start today's sweep at once. The demo's run takes the
+        # logical date of that sweep, so the scheduler sees it exists and creates no other.
+        sweep = api.request("GET", "/dags/jcw_collect").get("next_dagrun_logical_date")
+        conf = {"period_from": first, "period_to": last}
+        run_id = api.trigger("jcw_collect", conf, logical_date=sweep)
+        api.unpause("jcw_collect")
         _step(f"triggered jcw_collect {run_id}", started)
         state = api.wait_run("jcw_collect", run_id, args.timeout)
         _step(f"jcw_collect finished: {state}", started)
