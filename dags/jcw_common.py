@@ -24,6 +24,8 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
 DUE_DAY = 10
 WARTEZEIT_MONTHS = 3
 
+# Start time of the last green warehouse build, below data/airflow/.
+WATERMARK = "jcw_warehouse_watermark.json"
 # Emitted by every validate task that wrote at least one new verdict; schedules jcw_warehouse.
 ACCEPTED_REPORTS = Asset(name="jcw_accepted_reports", uri="jcw://accepted-reports")
 
@@ -118,6 +120,35 @@ def changed_periods(validation_dir: Path, since: float | None) -> list[str] | No
         except FileNotFoundError:
             continue
     return sorted(months)
+
+
+def watermark_path() -> Path:
+    """Start time of the last green warehouse build (data/airflow/, shared by all workers)."""
+    from ingest import settings
+
+    return settings.data_dir() / "airflow" / WATERMARK
+
+
+def unbuilt_periods() -> list[str] | None:
+    """Months with verdicts the warehouse has not built yet; None: it never built.
+
+    2 s of slack for coarse file timestamps: a month built twice costs little.
+    """
+    from ingest import settings
+
+    since = read_watermark(watermark_path())
+    validation = settings.data_dir() / settings.VALIDATION
+    return changed_periods(validation, None if since is None else since - 2)
+
+
+def warehouse_behind() -> bool:
+    """True if some verdict is not in the warehouse yet (or it never built and verdicts exist)."""
+    from ingest import settings
+
+    periods = unbuilt_periods()
+    if periods is None:
+        return any((settings.data_dir() / settings.VALIDATION).glob("*/*/r*.json"))
+    return bool(periods)
 
 
 def read_watermark(path: Path) -> float | None:

@@ -26,7 +26,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail, warehouse_behind
 from jcw_events import EventFileTrigger
 
 REPORT_EVENTS = Asset(
@@ -85,7 +85,9 @@ def jcw_intake():
         result = process_pending()
         deliver_mail()
         print(f"validation: {result}")
-        if not (result.get("accepted") or result.get("rejected")):
+        # Skip (no asset event, no warehouse run) only if the warehouse has every verdict:
+        # a retry after a partly failed attempt still announces what that attempt wrote.
+        if not (result.get("accepted") or result.get("rejected")) and not warehouse_behind():
             raise AirflowSkipException("no new verdict: the warehouse is already up to date")
         touched = result.get("periods")
         periods = touched if isinstance(touched, list) else sorted({o["period"] for o in outcomes})

@@ -29,14 +29,12 @@ from jcw_common import (
     ACCEPTED_REPORTS,
     DEFAULT_ARGS,
     START_DATE,
-    changed_periods,
-    read_watermark,
+    unbuilt_periods,
+    watermark_path,
     write_watermark,
 )
 
 WRITER_POOL = "duckdb_writer"
-# Start time of the last green build (data/airflow/, shared by every worker).
-WATERMARK = "jcw_warehouse_watermark.json"
 
 
 @dag(
@@ -57,7 +55,6 @@ def jcw_warehouse():
 
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingest import settings
         from ingest.warehouse import build as dbt_build
 
         context = get_current_context()
@@ -66,18 +63,13 @@ def jcw_warehouse():
             {p for evs in events.values() for e in evs for p in (e.extra or {}).get("periods", [])}
         )
         print(f"months announced by the triggering events: {announced or 'none'}")
-        watermark = settings.data_dir() / "airflow" / WATERMARK
         started = time.time()
-        since = read_watermark(watermark)
-        # 2 s of slack for coarse file timestamps; a month built twice costs little.
-        periods = changed_periods(
-            settings.data_dir() / settings.VALIDATION, None if since is None else since - 2
-        )
+        periods = unbuilt_periods()
         if periods == []:
             raise AirflowSkipException("no verdict since the last green build: nothing to do")
         print(f"building months with new verdicts: {periods or 'all (first build)'}")
         summary = dbt_build(periods)
-        write_watermark(watermark, started)
+        write_watermark(watermark_path(), started)
         return summary
 
     @task(execution_timeout=timedelta(minutes=10))

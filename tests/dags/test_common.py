@@ -89,3 +89,19 @@ def test_failure_callback_never_raises(data_dir: Path, common) -> None:
             raise RuntimeError("broken task instance")
 
     common.notify_team({"ti": Broken(), "params": None})
+
+
+def test_warehouse_behind_until_a_build_covers_every_verdict(data_dir: Path, common) -> None:
+    assert common.warehouse_behind() is False  # nothing validated yet
+    verdict = data_dir / "validation" / "2026-10" / "08111" / "r0001.json"
+    verdict.parent.mkdir(parents=True)
+    verdict.write_text("{}")
+    assert common.warehouse_behind() is True  # never built
+    common.write_watermark(common.watermark_path(), time.time() + 5)
+    assert common.warehouse_behind() is False
+    assert common.unbuilt_periods() == []
+    later = data_dir / "validation" / "2026-09" / "03157" / "r0002.json"
+    later.parent.mkdir(parents=True)
+    later.write_text("{}")
+    os.utime(later, (time.time() + 60, time.time() + 60))
+    assert common.unbuilt_periods() == ["2026-09"]
