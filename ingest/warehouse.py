@@ -144,8 +144,10 @@ def publish() -> Path:
                 None, None, f"nothing published: the last build is {state.get('status', 'absent')}"
             )
         target = snapshot_path()
+        # Under the lock no other publish runs: a leftover temp file is from a killed one.
+        for stale in wh.glob(f"{SNAPSHOT_DB}.tmp-*"):
+            stale.unlink()
         tmp = wh / f"{SNAPSHOT_DB}.tmp-{os.getpid()}"
-        tmp.unlink(missing_ok=True)
         con = duckdb.connect()
         try:
             con.execute(f"attach '{wh / BUILD_DB}' as build (read_only)")
