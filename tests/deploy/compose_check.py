@@ -29,6 +29,8 @@ IMAGE_ROOT = "/opt/jcw"
 # Directories whose code reads JCW_* variables (the product, not the tests).
 CODE_DIRS = ("ingest", "dags", "plugins", "scripts")
 SECRET_WORDS = ("PASSWORD", "SECRET", "FERNET", "TOKEN")
+# Airflow's [scheduler] scheduler_health_check_server_port default.
+SCHEDULER_HEALTH_PORT = "8974"
 
 _VAR = re.compile(
     r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
@@ -343,6 +345,12 @@ def check_deployment(dep: Deployment) -> list[str]:
             joined = " ".join(argv)
             if ":8974/" in joined and env.get("AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK") != "true":
                 problems.append(f"{where}: healthcheck polls :8974 but the health server is off")
+            cmd = [str(c) for c in svc.get("command") or []]
+            listens = {cmd[cmd.index("--port") + 1]} if "--port" in cmd else set()
+            listens.add(SCHEDULER_HEALTH_PORT)
+            for port in re.findall(r"localhost\W{1,3}(\d{2,5})", joined):
+                if port not in listens:
+                    problems.append(f"{where}: healthcheck probes port {port}; nothing listens")
     for volume in sorted(declared - mounted):
         problems.append(f"volume {volume} is declared but no service mounts it")
     problems += dockerfile_problems(dep)
