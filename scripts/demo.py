@@ -227,12 +227,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         api.wait_idle(PIPELINE_DAGS, args.timeout)
 
-        api.unpause("jcw_monitor")
-        tomorrow = (today + timedelta(days=1)).isoformat()
-        monitor = api.trigger("jcw_monitor", {"day": tomorrow})
-        api.wait_idle(["jcw_monitor"], args.timeout)
-        state = api.wait_run("jcw_monitor", monitor, args.timeout)
-        _step(f"jcw_monitor for the morning of {tomorrow}: {state}", started)
+        tomorrow = today + timedelta(days=1)
+        overdue = _month_add(f"{tomorrow.year:04d}-{tomorrow.month:02d}", -1)
+        overdue = overdue if tomorrow.day > 10 else _month_add(overdue, -1)
+        if first <= overdue <= last:
+            api.unpause("jcw_monitor")
+            monitor = api.trigger("jcw_monitor", {"day": tomorrow.isoformat()})
+            api.wait_idle(["jcw_monitor"], args.timeout)
+            state = api.wait_run("jcw_monitor", monitor, args.timeout)
+            _step(f"jcw_monitor for the morning of {tomorrow}: {state}", started)
+        else:
+            # Reminders for a month the demo did not collect would go to every jobcenter.
+            _step(f"jcw_monitor left paused: overdue month {overdue} not collected", started)
 
         truth = _get(f"{world.sim_url}/admin/truth?period={last}")
         ok = print_national(snapshot, truth, last)
