@@ -12,7 +12,10 @@ with
 kennzahlen as (
     select * from {{ ref('kpi_jobcenter_month') }}
     {%- if jcw_is_partial() %}
-    where period in {{ jcw_period_list(kpi_periods) }}
+    -- the changed months with the 12 after each, and months new to the table
+    where
+        period in {{ jcw_period_list(kpi_periods) }}
+        or period not in (select existing.period from {{ this }} as existing)
     {%- endif %}
 ),
 

@@ -121,3 +121,28 @@ def test_the_incremental_state_equals_a_rebuild_from_the_files(
     assert dump_tables(db, MARTS) == history["after"]
     # The published snapshot holds the same rows.
     assert dump_tables(warehouse.snapshot_path(), MARTS) == history["after"]
+
+
+def test_a_month_nobody_reported_still_gets_its_rows_in_an_incremental_build(
+    data_dir: Path,
+) -> None:
+    def write(period: str, i: int) -> None:
+        write_accepted(data_dir, AGS, period, [Gemeinde("08111000", "Stuttgart", 1000 + i)])
+
+    for i, period in enumerate(["2025-01", "2025-02", "2025-03"]):
+        write(period, i)
+    warehouse.build()
+    # 2025-04 never arrives from anybody; 2025-05 does.
+    write("2025-05", 4)
+    warehouse.build(["2025-05"])
+    db = data_dir / "warehouse" / "build.duckdb"
+    assert query(db, "select period, jobcenters_reporting from national_month order by 1") == [
+        ("2025-01", 1),
+        ("2025-02", 1),
+        ("2025-03", 1),
+        ("2025-04", 0),
+        ("2025-05", 1),
+    ]
+    incremental = dump_tables(db, MARTS)
+    warehouse.rebuild()
+    assert dump_tables(db, MARTS) == incremental

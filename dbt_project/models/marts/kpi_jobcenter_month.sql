@@ -22,17 +22,35 @@ covered_months as (
     from jobcenter_months
 ),
 
-grid as (
+covered_grid as (
     select expected.*
     from expected
     inner join covered_months
         on expected.period between covered_months.first_period and covered_months.last_period
+),
+
+-- the months this run writes: all, or (partial build) the changed months with the 12 after
+-- each, plus months new to the table (a month without any report inside the range)
+build_months as (
+    select distinct
+        period,
+        month_index
+    from covered_grid
     {%- if jcw_is_partial() %}
-    -- a partial build needs the 13 months before the first month it rebuilds
     where
-        expected.period
-        between '{{ jcw_shift_period(kpi_periods[0], -13) }}' and '{{ kpi_periods[-1] }}'
+        period in {{ jcw_period_list(kpi_periods) }}
+        or period not in (select existing.period from {{ this }} as existing)
     {%- endif %}
+),
+
+-- the windows of the first month written reach 13 months back
+grid as (
+    select covered_grid.*
+    from covered_grid
+    where
+        covered_grid.month_index
+        between (select min(build_months.month_index) - 13 from build_months)
+        and (select max(build_months.month_index) from build_months)
 ),
 
 monthly as (
@@ -155,9 +173,7 @@ kennzahlen as (
         elb_alleinerziehend_sum_12m,
         elb_langzeit_sum_12m
     from complete_windows
-    {%- if jcw_is_partial() %}
-    where period in {{ jcw_period_list(kpi_periods) }}
-    {%- endif %}
+    where period in (select build_months.period from build_months)
 )
 
 select * from kennzahlen
