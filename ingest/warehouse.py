@@ -100,6 +100,9 @@ def build(
         args = ["build", "--vars", json.dumps(dbt_vars)]
         if full_refresh:
             args.append("--full-refresh")
+        # A dbt that fails before running anything leaves no run_results.json: never read
+        # the previous run's.
+        (wh / "dbt_target" / "run_results.json").unlink(missing_ok=True)
         proc = _run_dbt(args)
         results = _read_run_results(wh / "dbt_target")
         failed = [
