@@ -194,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         # logical date of that sweep, so the scheduler sees it exists and creates no other.
         sweep = api.request("GET", "/dags/jcw_collect").get("next_dagrun_logical_date")
         conf = {"period_from": first, "period_to": last}
-        run_id = api.trigger("jcw_collect", conf, logical_date=sweep)
+        try:
+            run_id = api.trigger("jcw_collect", conf, logical_date=sweep)
+        except RuntimeError:  # --keep-data: a run with that logical date exists already
+            run_id = api.trigger("jcw_collect", conf)
         api.unpause("jcw_collect")
         _step(f"triggered jcw_collect {run_id}", started)
         state = api.wait_run("jcw_collect", run_id, args.timeout)
