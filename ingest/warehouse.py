@@ -48,6 +48,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "submission_status",
     "fct_report_revisions",
     "fct_jobcenter_month_history",
+    # The reporting marts (national report, rankings, target agreements).
+    "comparison_group",
+    "ranking_jobcenter_month",
+    "target_achievement",
 )
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

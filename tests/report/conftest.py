@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.report import REPORTING_TABLES
 from tests.fixtures.simulator import SimulatorProcess
 
 FIRST_PERIOD = "2025-09"
@@ -65,14 +64,7 @@ def build_warehouse(data_dir: Path, sim: SimulatorProcess) -> Path:
         pipeline.collect_many(ags, periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
         validate.process_pending(periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
         warehouse.build(None, full_refresh=True, as_of="2026-11-21")
-        with pytest.MonkeyPatch.context() as mp:
-            # Until ingest.warehouse publishes the reporting marts itself (asked of the
-            # warehouse owner; test_reporting_marts_are_published fails meanwhile), the
-            # snapshot of these tests gets them the same way publish() copies every mart.
-            missing = [t for t in REPORTING_TABLES if t not in warehouse.PUBLISHED_TABLES]
-            if missing:
-                mp.setattr(warehouse, "PUBLISHED_TABLES", (*warehouse.PUBLISHED_TABLES, *missing))
-            return warehouse.publish()
+        return warehouse.publish()
     finally:
         os.environ.clear()
         os.environ.update(saved)
