@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         # Unpausing jcw_collect would start today's sweep at once. The demo's run takes the
         # logical date of that sweep, so the scheduler sees it exists and creates no other.
         sweep = api.request("GET", "/dags/jcw_collect").get("next_dagrun_logical_date")
+        if sweep and datetime.fromisoformat(sweep.replace("Z", "+00:00")) > datetime.now(UTC):
+            sweep = None  # --keep-data: today's sweep ran already; never date a run ahead
         conf = {"period_from": first, "period_to": last}
         try:
             run_id = api.trigger("jcw_collect", conf, logical_date=sweep)
