@@ -9,6 +9,7 @@ done, so every timed run afterwards starts from an idle system with a built ware
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,7 +65,15 @@ def get_stack(ctx: Context, timeout: float = 1800) -> Stack:
     ctx.on_close(world.stop)
     # Two ports above the API port are the log servers (see airflow_env).
     port = free_port()
-    stack = AirflowStack(airflow_env(data, api_port=port, extra=world.airflow_vars()))
+    # airflow_env lets the caller's environment win; `make bench` exports JCW_DATA_DIR
+    # (the repo's data/), so the bench's own data dir and AIRFLOW_HOME are forced here.
+    saved = {k: os.environ.pop(k, None) for k in ("JCW_DATA_DIR", "AIRFLOW_HOME")}
+    try:
+        env = airflow_env(data, api_port=port, extra=world.airflow_vars())
+    finally:
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    env.update({"JCW_DATA_DIR": str(data), "AIRFLOW_HOME": str(data / "airflow")})
+    stack = AirflowStack(env)
     ctx.on_close(stack.stop)
     stack.init()
     stack.start()
