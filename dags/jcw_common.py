@@ -28,6 +28,8 @@ WARTEZEIT_MONTHS = 3
 WATERMARK = "jcw_warehouse_watermark.json"
 # Emitted by every validate task that wrote at least one new verdict; schedules jcw_warehouse.
 ACCEPTED_REPORTS = Asset(name="jcw_accepted_reports", uri="jcw://accepted-reports")
+# Emitted by jcw_warehouse.publish after every atomic swap of the BI snapshot; schedules jcw_report.
+PUBLISHED_SNAPSHOT = Asset(name="jcw_published_snapshot", uri="jcw://published-snapshot")
 
 
 def notify_team(context: dict) -> None:

@@ -10,6 +10,10 @@ of `jcw_collect` and `jcw_intake`), never on the clock.
    BI tools open.
 3. `docs` — dbt docs into `data/docs/dbt/`.
 
+`publish` emits the asset `jcw://published-snapshot`, which schedules `jcw_report` (the
+national report reads only the snapshot, so it runs outside the writer's pool and never
+holds up the next build).
+
 DuckDB has a single writer, so at most one run at a time (`max_active_runs=1`) and every
 task sits in the 1-slot pool `duckdb_writer`.
 
@@ -28,6 +32,7 @@ from airflow.sdk import dag, get_current_context, task
 from jcw_common import (
     ACCEPTED_REPORTS,
     DEFAULT_ARGS,
+    PUBLISHED_SNAPSHOT,
     START_DATE,
     unbuilt_periods,
     watermark_path,
@@ -72,7 +77,7 @@ def jcw_warehouse():
         write_watermark(watermark_path(), started)
         return summary
 
-    @task(execution_timeout=timedelta(minutes=10))
+    @task(execution_timeout=timedelta(minutes=10), outlets=[PUBLISHED_SNAPSHOT])
     def publish() -> str:
         """Atomically replace the BI snapshot with the fresh build."""
         from ingest.warehouse import publish as publish_snapshot

@@ -44,7 +44,7 @@ POOLS = {"duckdb_writer": (1, "DuckDB allows one writer: dbt build / publish / d
 # DAGs the embedded default unpauses on start. jcw_intake must be unpaused for its
 # AssetWatcher to be registered; jcw_collect's first unpause runs one sweep at once.
 # jcw_monitor stays paused until someone decides reminders should go out (the demo does).
-UNPAUSE = ("jcw_intake", "jcw_warehouse", "jcw_collect")
+UNPAUSE = ("jcw_intake", "jcw_warehouse", "jcw_report", "jcw_collect")
 # Simulator clock and seed of the embedded default world.
 SIM_SEED = 42
 

@@ -43,7 +43,7 @@ from scripts.airflow_local import (  # noqa: E402 (after the path set-up)
 )
 
 SCENARIO = Path(__file__).with_name("demo_scenario.yaml")
-PIPELINE_DAGS = ("jcw_collect", "jcw_intake", "jcw_warehouse")
+PIPELINE_DAGS = ("jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_report")
 # The jobcenter whose report gets corrected during the demo (Landeshauptstadt Wiesbaden).
 CORRECTED = "06414"
 
@@ -102,6 +102,12 @@ def _get(url: str) -> dict:
     r = requests.get(url, timeout=120)
     r.raise_for_status()
     return r.json()
+
+
+def _report_path(data: Path, period: str) -> str:
+    """The national report jcw_report wrote after the last publish, or why there is none."""
+    html = data / "docs" / "report" / period / f"bericht_{period}.html"
+    return str(html) if html.exists() else f"not generated: see the jcw_report runs ({html})"
 
 
 def _fmt(n: object) -> str:
@@ -256,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  validation      {data / 'docs' / 'validation'}")
         print(f"  dbt docs        {data / 'docs' / 'dbt' / 'index.html'}")
         print(f"  warehouse       {snapshot} (open read-only: duckdb -readonly)")
+        print(f"  national report {_report_path(data, last)}")
         print(f"  status          .venv/bin/jcw status --period {last}")
         print(f"  Airflow logs    {stack.home / 'logs'}")
         print()

@@ -12,7 +12,7 @@ import pytest
 from scripts.airflow_local import PROJECT_ROOT, airflow_env
 
 DAGS = PROJECT_ROOT / "dags"
-EXPECTED = {"jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_monitor"}
+EXPECTED = {"jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_monitor", "jcw_report"}
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,15 @@ def test_warehouse_is_data_aware_and_has_a_single_writer(probe: dict) -> None:
     assert dag["max_active_runs"] == 1
     assert list(dag["tasks"]) == ["build", "publish", "docs"]
     assert {t["pool"] for t in dag["tasks"].values()} == {"duckdb_writer"}
+    assert dag["tasks"]["publish"]["outlets"] == ["jcw://published-snapshot/"]
+
+
+def test_report_follows_every_publish_outside_the_writer_pool(probe: dict) -> None:
+    dag = probe["dags"]["jcw_report"]
+    assert dag["schedule_assets"] == ["jcw://published-snapshot/"]
+    assert dag["max_active_runs"] == 1
+    assert list(dag["tasks"]) == ["national_report"]
+    assert dag["tasks"]["national_report"]["pool"] != "duckdb_writer"
 
 
 def test_monitor_runs_daily_after_the_sweep(probe: dict) -> None:
