@@ -107,16 +107,7 @@ def get_stack(ctx: Context, timeout: float = 1800) -> Stack:
 def task_durations(api: Any, dag_id: str, run_id: str) -> dict[str, dict[str, float]]:
     """Per task id: number of instances, summed and longest duration (s), from the API."""
     out: dict[str, dict[str, float]] = {}
-    tis: list[dict] = []
-    while True:  # the API returns at most 100 per page
-        page = api.request(
-            "GET",
-            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100&offset={len(tis)}",
-        )["task_instances"]
-        tis += page
-        if len(page) < 100:
-            break
-    for ti in tis:
+    for ti in api.task_instances(dag_id, run_id):
         d = float(ti.get("duration") or 0.0)
         entry = out.setdefault(ti["task_id"], {"n": 0, "sum_s": 0.0, "max_s": 0.0})
         entry["n"] += 1

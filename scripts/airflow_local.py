@@ -99,7 +99,7 @@ def airflow_env(
         "AIRFLOW__LOGGING__DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY": str(
             home / "logs" / "dag_processor"
         ),
-        "AIRFLOW__WEBSERVER__EXPOSE_CONFIG": "False",
+        "AIRFLOW__API__EXPOSE_CONFIG": "False",
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }
@@ -388,9 +388,16 @@ class ApiClient:
         raise TimeoutError(f"runs of {sorted(dag_ids)} still busy after {timeout:.0f} s")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=1000")[
-            "task_instances"
-        ]
+        """Every task instance of a run (the REST API returns at most 100 per page)."""
+        tis: list[dict] = []
+        while True:
+            page = self.request(
+                "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100&offset={len(tis)}"
+            )
+            tis += page["task_instances"]
+            total = page.get("total_entries")
+            if not page["task_instances"] or (total is not None and len(tis) >= total):
+                return tis
 
 
 @dataclass

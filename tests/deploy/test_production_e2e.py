@@ -209,7 +209,7 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
     airflow(d.env, "dags", "trigger", "jcw_collect", "--run-id", run_id, "--conf", conf)
     state = d.api.wait_run("jcw_collect", run_id, timeout=1200)
     print(f"[timing] jcw_collect trigger to finished: {time.monotonic() - began:.0f} s")
-    collect_tis = task_instances(d, "jcw_collect", run_id)
+    collect_tis = d.api.task_instances("jcw_collect", run_id)
     assert state == "success", f"jcw_collect {state}: {_states(collect_tis)}\n{d.logs()}"
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
@@ -222,21 +222,8 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
     print(f"[timing] trigger to jcw_warehouse finished: {time.monotonic() - began:.0f} s")
     assert [r["state"] for r in runs] == ["success"] * len(runs), d.logs()
     assert all(r["run_type"] == "asset_triggered" for r in runs)
-    warehouse_tis = task_instances(d, "jcw_warehouse", runs[0]["dag_run_id"])
+    warehouse_tis = d.api.task_instances("jcw_warehouse", runs[0]["dag_run_id"])
     return collect_tis, warehouse_tis
-
-
-def task_instances(d: Deployment, dag_id: str, run_id: str) -> list[dict]:
-    """Every task instance of a run (the REST API returns at most 100 per page)."""
-    tis: list[dict] = []
-    while True:
-        page = d.api.request(
-            "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100&offset={len(tis)}"
-        )
-        tis += page["task_instances"]
-        total = page.get("total_entries")
-        if not page["task_instances"] or (total is not None and len(tis) >= total):
-            return tis
 
 
 def _states(tis: list[dict]) -> dict[str, int]:
