@@ -84,6 +84,9 @@ def test_flipped_byte_is_detected_and_never_repaired(data_dir: Path) -> None:
     with pytest.raises(ChecksumMismatch):  # landing the good bytes again does not overwrite
         landing.land(AGS, PERIOD, fetched(body()), T0)
     assert obj.read_bytes() == bytes(raw)
+    [problem] = landing.verify_all()
+    assert (problem.kreis_ags, problem.period) == (AGS, PERIOD)
+    assert landing.verify_all(["2005-01"]) == []
 
 
 def test_write_once_and_replace_semantics(tmp_path: Path) -> None:
