@@ -98,16 +98,14 @@ def build(
             "plan": plan,
         }
         _write_state(wh, state)
-        dbt_vars: dict[str, object] = {"periods": periods}
-        if as_of:
-            dbt_vars["as_of"] = as_of
-        args = ["build", "--vars", json.dumps(dbt_vars)]
+        # Unit tests check the SQL logic, not the data: they run in CI (``unit_tests``).
+        args = ["build", "--exclude-resource-type", "unit_test"]
         if full_refresh:
             args.append("--full-refresh")
         # A dbt that fails before running anything leaves no run_results.json: never read
         # the previous run's.
         (wh / "dbt_target" / "run_results.json").unlink(missing_ok=True)
-        proc = _run_dbt(args)
+        proc = _run_dbt(args, periods=periods, as_of=as_of)
         results = _read_run_results(wh / "dbt_target")
         failed = [
             r["unique_id"] for r in results.get("results", []) if r["status"] in _FAILED_STATUSES
@@ -134,6 +132,23 @@ def build(
         _write_state(wh, summary)
         log.info("warehouse build succeeded: %s", summary)
         return summary
+
+
+def unit_tests() -> dict[str, str]:
+    """Run the dbt unit tests against the build database; return ``{unit test: status}``.
+
+    ``build`` leaves them out (they test SQL logic on fixed inputs, not the data); CI runs
+    them here. Raises BuildFailed when dbt fails before running any of them.
+    """
+    wh = warehouse_dir()
+    wh.mkdir(parents=True, exist_ok=True)
+    with _exclusive(wh / ".build.lock"):
+        (wh / "dbt_target" / "run_results.json").unlink(missing_ok=True)
+        proc = _run_dbt(["test", "--resource-type", "unit_test"])
+        results = _read_run_results(wh / "dbt_target").get("results", [])
+    if not results:
+        raise BuildFailed(None, None, f"dbt unit tests did not run: {_tail(proc.stdout)}")
+    return {r["unique_id"]: r["status"] for r in results}
 
 
 def publish() -> Path:
@@ -252,8 +267,19 @@ def _checked_periods(periods: list[str]) -> list[str]:
     return sorted(set(periods))
 
 
-def _run_dbt(args: list[str], *, target_path: Path | None = None) -> subprocess.CompletedProcess:
-    """Run dbt in a child process with this data directory's target and log paths."""
+def _run_dbt(
+    args: list[str],
+    *,
+    target_path: Path | None = None,
+    periods: list[str] | None = None,
+    as_of: str | None = None,
+) -> subprocess.CompletedProcess:
+    """Run dbt in a child process with this data directory's target and log paths.
+
+    The build's months and reference date go in as environment variables, always set (empty
+    = every month / the default date): dbt then re-parses only the few files that read them,
+    where a changed ``--vars`` value would re-parse the whole project on every build.
+    """
     wh = warehouse_dir()
     wh.mkdir(parents=True, exist_ok=True)
     project = settings.DBT_PROJECT_DIR
@@ -276,6 +302,8 @@ def _run_dbt(args: list[str], *, target_path: Path | None = None) -> subprocess.
         "JCW_DATA_DIR": str(settings.data_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
+        "JCW_BUILD_PERIODS": ",".join(periods or []),
+        "JCW_BUILD_AS_OF": as_of or "",
     }
     log.info("running dbt %s", " ".join(args))
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, check=False)

@@ -1,20 +1,49 @@
 {#-
-    Incremental builds by period. The var `periods` lists the reporting months whose files
-    changed; an empty list means "everything" (full build). A changed month t moves the
-    rolling § 48a windows of t .. t+12, so KPI models rebuild those months too.
+    Incremental builds by period. The environment variable JCW_BUILD_PERIODS lists the
+    reporting months whose files changed, comma-separated; empty means "everything" (full
+    build). A changed month t moves the rolling § 48a windows of t .. t+12, so KPI models
+    rebuild those months too. An env var, not a var: dbt re-parses only the files that use a
+    changed env var, while any changed --vars value re-parses the whole project.
 -#}
 
 {% macro jcw_periods() -%}
-    {%- set periods = var("periods", []) or [] -%}
-    {%- if periods is string -%}
-        {%- set periods = periods.split(",") -%}
+    {#- Read at run time only: an env var read while parsing would make dbt re-parse every
+        model using this macro whenever the months change. -#}
+    {%- if not execute -%}
+        {{ return([]) }}
     {%- endif -%}
+    {%- do jcw_no_var("periods", "JCW_BUILD_PERIODS") -%}
+    {%- set raw = env_var("JCW_BUILD_PERIODS", "") | trim -%}
+    {%- set periods = raw.split(",") if raw else [] -%}
     {%- for p in periods -%}
-        {%- if not modules.re.match("^[0-9]{4}-(0[1-9]|1[0-2])$", p | string) -%}
-            {{ exceptions.raise_compiler_error("var periods: '" ~ p ~ "' is not a month YYYY-MM") }}
+        {%- if not modules.re.match("^[0-9]{4}-(0[1-9]|1[0-2])$", p) -%}
+            {{ exceptions.raise_compiler_error("JCW_BUILD_PERIODS: '" ~ p ~ "' is not a month YYYY-MM") }}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(periods | map("string") | unique | sort | list) }}
+    {{ return(periods | unique | sort | list) }}
+{%- endmacro %}
+
+{#- The former vars periods and as_of are environment variables now: refuse them loudly. -#}
+{% macro jcw_no_var(name, env_name) -%}
+    {%- if var(name, none) is not none -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " is not read any more: set the environment variable " ~ env_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A source relation whose external_location lists the months of JCW_BUILD_PERIODS: its one
+    path with the directory @PERIOD@ becomes one path per month (`*` for every month).
+    Expanded at run time, so the parsed sources never change with the months.
+-#}
+{% macro jcw_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) | string -%}
+    {%- if not execute or "@PERIOD@" not in relation -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set before, after = relation.split("@PERIOD@") -%}
+    {%- set prefix = before.split("'")[-1] -%}
+    {%- set suffix = after.split("'")[0] -%}
+    {{ return(before ~ (jcw_periods() or ["*"]) | join(suffix ~ "', '" ~ prefix) ~ after) }}
 {%- endmacro %}
 
 {% macro jcw_shift_period(period, months) -%}
@@ -58,12 +87,13 @@
     cast({{ period }} || '-01' as date)
 {%- endmacro %}
 
-{#- The reference date of the build (var as_of); SQL expression of type date. -#}
+{#- The reference date of the build (env var JCW_BUILD_AS_OF); SQL expression of type date. -#}
 {% macro jcw_as_of(latest_period_expr) -%}
-    {%- set as_of = var("as_of", "") -%}
+    {%- do jcw_no_var("as_of", "JCW_BUILD_AS_OF") -%}
+    {%- set as_of = (env_var("JCW_BUILD_AS_OF", "") | trim) if execute else "" -%}
     {%- if as_of -%}
-        {%- if not modules.re.match("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", as_of | string) -%}
-            {{ exceptions.raise_compiler_error("var as_of: '" ~ as_of ~ "' is not a date YYYY-MM-DD") }}
+        {%- if not modules.re.match("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", as_of) -%}
+            {{ exceptions.raise_compiler_error("JCW_BUILD_AS_OF: '" ~ as_of ~ "' is not a date YYYY-MM-DD") }}
         {%- endif -%}
         date '{{ as_of }}'
     {%- else -%}

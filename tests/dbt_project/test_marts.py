@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
-from ingest import registry, warehouse
+from ingest import registry, settings, warehouse
 from tests.dbt_project.reports import WORLD_MONTHS, accepted_input_rows, query, write_world
 
 pytestmark = pytest.mark.timeout(600)
@@ -144,3 +146,20 @@ def test_a_fresh_data_directory_builds_empty_marts(tmp_path: Path, monkeypatch) 
     for table in ("national_month", "fct_caseload", "submission_status", "fct_report_revisions"):
         assert query(db, f"select count(*) from {table}") == [(0,)]
     assert query(db, "select count(*) from dim_jobcenter") == [(104,)]
+
+
+def test_the_dbt_unit_tests_pass_against_the_built_warehouse(built: Path) -> None:
+    # The production build leaves the unit tests out ...
+    run = json.loads((built.parent / "dbt_target" / "run_results.json").read_text())
+    kinds = {r["unique_id"].split(".")[0] for r in run["results"]}
+    assert "unit_test" not in kinds
+    assert {"model", "test"} <= kinds
+    # ... and unit_tests() runs every one declared in the project's yml files.
+    declared = set()
+    for path in (settings.DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        declared |= {t["name"] for t in body.get("unit_tests", [])}
+    assert declared
+    results = warehouse.unit_tests()
+    assert {uid.rsplit(".", 1)[-1] for uid in results} == declared
+    assert set(results.values()) == {"pass"}, results

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('accepted', 'report_rows') }}
+    select * from {{ jcw_source('accepted', 'report_rows') }}
 ),
 
 -- zero typed rows: gives the columns when no file exists yet

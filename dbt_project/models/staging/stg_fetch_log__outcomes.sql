@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('fetch_log', 'outcomes') }}
+    select * from {{ jcw_source('fetch_log', 'outcomes') }}
 ),
 
 -- zero typed rows: gives the columns when no file exists yet

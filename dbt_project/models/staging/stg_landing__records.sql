@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'records') }}
+    select * from {{ jcw_source('landing', 'records') }}
 ),
 
 -- zero typed rows: gives the columns when no file exists yet

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('validation', 'verdicts') }}
+    select * from {{ jcw_source('validation', 'verdicts') }}
 ),
 
 -- zero typed rows: gives the columns when no file exists yet
