@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest import settings
-from ingest.errors import BuildFailed
+from ingest.errors import BuildFailed, ChecksumMismatch
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,21 @@ def publish() -> Path:
 
 
 def rebuild(as_of: str | None = None) -> dict:
-    """Delete the build database, rebuild every table from the files, then publish."""
+    """Delete the build database, rebuild every table from the files, then publish.
+
+    First re-hashes every landed object: a file that fails its checksum stops the rebuild
+    (ChecksumMismatch) before anything is deleted, so the damage is reported, never built on.
+    """
+    from ingest import landing
+
+    problems = landing.verify_all()
+    if problems:
+        raise ChecksumMismatch(
+            None,
+            None,
+            f"{len(problems)} landed file(s) fail their checksum, first: {problems[0]}; "
+            "nothing was rebuilt (docs/operations.md §8)",
+        )
     wh = warehouse_dir()
     wh.mkdir(parents=True, exist_ok=True)
     with _exclusive(wh / ".build.lock"):

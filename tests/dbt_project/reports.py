@@ -102,7 +102,8 @@ def write_accepted(
 
     fetched_at = fetched_at or fetched_at_for(period)
     rows = [g.row(kreis_ags, period) for g in gemeinden]
-    sha = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+    body = json.dumps(rows, sort_keys=True).encode()
+    sha = hashlib.sha256(body).hexdigest()
     for r in rows:
         for c in contract.MONEY_COLUMNS:
             r[c] = Decimal(r[c]).quantize(Decimal("0.01"))
@@ -112,15 +113,20 @@ def write_accepted(
     target.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, target)
     if landing:
-        write_landing_record(data_dir, kreis_ags, period, revision, sha, fetched_at)
+        write_landing_record(data_dir, kreis_ags, period, revision, body, fetched_at)
     write_verdict(data_dir, kreis_ags, period, revision, sha, "accepted", warnings=warnings)
     write_fetch_log(data_dir, kreis_ags, period, "landed", fetched_at)
     return sha
 
 
 def write_landing_record(
-    data_dir: Path, kreis_ags: str, period: str, revision: int, sha: str, fetched_at: dt.datetime
+    data_dir: Path, kreis_ags: str, period: str, revision: int, body: bytes, fetched_at: dt.datetime
 ) -> None:
+    """The landed object (its bytes under their sha256) and the revision's metadata record."""
+    sha = hashlib.sha256(body).hexdigest()
+    obj = data_dir / "landing" / "objects" / sha[:2] / sha
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    obj.write_bytes(body)
     record = {
         "kreis_ags": kreis_ags,
         "period": period,
@@ -177,9 +183,10 @@ def write_rejected(
     data_dir: Path, kreis_ags: str, period: str, *, revision: int = 1, findings: int = 2
 ) -> None:
     """Files of a landed revision that validation rejected (no Parquet)."""
-    sha = hashlib.sha256(f"{kreis_ags}{period}{revision}bad".encode()).hexdigest()
+    body = f"{kreis_ags}{period}{revision}bad".encode()
+    sha = hashlib.sha256(body).hexdigest()
     fetched_at = fetched_at_for(period)
-    write_landing_record(data_dir, kreis_ags, period, revision, sha, fetched_at)
+    write_landing_record(data_dir, kreis_ags, period, revision, body, fetched_at)
     write_verdict(data_dir, kreis_ags, period, revision, sha, "rejected", findings=findings)
     write_fetch_log(data_dir, kreis_ags, period, "landed", fetched_at)
 

@@ -300,3 +300,33 @@ def test_the_build_plan_keeps_incremental_tables_complete(
     periods, full_refresh, reason = warehouse.plan_build(asked, False, previous, db_exists, PROJECT)
     assert (periods, full_refresh) == expected
     assert reason
+
+
+def test_rebuild_stops_at_a_landed_file_that_fails_its_checksum(data_dir: Path) -> None:
+    from datetime import UTC, datetime
+
+    from ingest import landing
+    from ingest.errors import ChecksumMismatch
+    from ingest.fetch import FetchedReport
+
+    body = b"kreis_ags,period\n03159,2026-10\n"
+    report = FetchedReport(
+        body=body,
+        content_type="text/csv; charset=utf-8",
+        etag='"e"',
+        last_modified=None,
+        source_revision=1,
+        http_status=200,
+        url="http://127.0.0.1:1/jc/03159/v1/reports/2026-10",
+    )
+    landed = landing.land("03159", "2026-10", report, datetime(2026, 11, 8, tzinfo=UTC))
+    obj = landing.object_path(landed.sha256)
+    obj.chmod(0o644)
+    obj.write_bytes(body.replace(b"03159", b"03158"))
+    sentinel = data_dir / "warehouse" / "build.duckdb"
+    sentinel.parent.mkdir(parents=True, exist_ok=True)
+    sentinel.write_bytes(b"previous build")
+
+    with pytest.raises(ChecksumMismatch, match="03159 2026-10"):
+        warehouse.rebuild()
+    assert sentinel.read_bytes() == b"previous build"  # nothing deleted, nothing built
