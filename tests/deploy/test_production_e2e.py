@@ -201,7 +201,7 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
                 stop_process_group(d.worker)
 
 
-def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
+def run_one_month(d: Deployment) -> tuple[list[dict], list[list[dict]]]:
     """Runbook "Re-run a month": trigger jcw_collect, wait for it and for jcw_warehouse."""
     run_id = f"rerun_{PERIOD}"
     conf = json.dumps({"period_from": PERIOD, "period_to": PERIOD})
@@ -222,8 +222,10 @@ def run_one_month(d: Deployment) -> tuple[list[dict], list[dict]]:
     print(f"[timing] trigger to jcw_warehouse finished: {time.monotonic() - began:.0f} s")
     assert [r["state"] for r in runs] == ["success"] * len(runs), d.logs()
     assert all(r["run_type"] == "asset_triggered" for r in runs)
-    warehouse_tis = d.api.task_instances("jcw_warehouse", runs[0]["dag_run_id"])
-    return collect_tis, warehouse_tis
+    # The collect run and the intake DAG (the simulator's publish events) both announce new
+    # verdicts, so one or more warehouse runs follow; each returned list is one run's tasks.
+    warehouse_runs = [d.api.task_instances("jcw_warehouse", r["dag_run_id"]) for r in runs]
+    return collect_tis, warehouse_runs
 
 
 def _states(tis: list[dict]) -> dict[str, int]:
@@ -292,13 +294,17 @@ def assert_tokens_safe(d: Deployment, data_dir: Path, simulator, postgres) -> No
     assert leaks == []
 
 
-def assert_collect_complete(collect_tis: list[dict], warehouse_tis: list[dict]) -> None:
+def assert_collect_complete(collect_tis: list[dict], warehouse_runs: list[list[dict]]) -> None:
     collects = [ti for ti in collect_tis if ti["task_id"] == "collect"]
     assert len(collects) == len(prod_services_registry())
     assert {ti["state"] for ti in collect_tis} == {"success"}, _states(collect_tis)
-    assert {ti["task_id"]: ti["state"] for ti in warehouse_tis} == {
-        "build": "success", "publish": "success", "docs": "success"
-    }  # fmt: skip
+    # A warehouse run either builds and publishes, or finds no new verdict (a run before it
+    # built them) and skips all three tasks; at least one run built.
+    built = {"build": "success", "publish": "success", "docs": "success"}
+    idle = {"build": "skipped", "publish": "skipped", "docs": "skipped"}
+    outcomes = [{ti["task_id"]: ti["state"] for ti in tis} for tis in warehouse_runs]
+    assert all(o in (built, idle) for o in outcomes), outcomes
+    assert built in outcomes, outcomes
     # The mapped tasks carry readable labels: the Kreisschlüssel and the jobcenter's name.
     assert all((ti.get("rendered_map_index") or "")[:5].isdigit() for ti in collects)
 
@@ -311,8 +317,8 @@ def prod_services_registry() -> list:
 
 def test_local_executor_on_postgres(deploy, data_dir: Path, simulator, postgres) -> None:
     d = deploy()
-    collect_tis, warehouse_tis = run_one_month(d)
-    assert_collect_complete(collect_tis, warehouse_tis)
+    collect_tis, warehouse_runs = run_one_month(d)
+    assert_collect_complete(collect_tis, warehouse_runs)
     assert_warehouse_equals_truth(data_dir, simulator.truth(PERIOD))
     assert_tokens_safe(d, data_dir, simulator, postgres)
 
@@ -323,15 +329,16 @@ def test_celery_executor_on_postgres_and_redis(
     import psycopg
 
     d = deploy(redis)
-    collect_tis, warehouse_tis = run_one_month(d)
-    assert_collect_complete(collect_tis, warehouse_tis)
+    collect_tis, warehouse_runs = run_one_month(d)
+    assert_collect_complete(collect_tis, warehouse_runs)
     assert_warehouse_equals_truth(data_dir, simulator.truth(PERIOD))
     assert_tokens_safe(d, data_dir, simulator, postgres)
-    # Every task instance went through Redis to the Celery worker: its result is in the
+    # Every task instance that ran went through Redis to the Celery worker: its result is in the
     # Celery result backend (PostgreSQL), one successful Celery task per task instance.
     dsn = f"host=127.0.0.1 port={postgres.port} user=postgres dbname=airflow"
     with psycopg.connect(dsn) as conn:
         done = conn.execute(
             "select count(*) from celery_taskmeta where status = 'SUCCESS'"
         ).fetchone()[0]
-    assert done >= len(collect_tis) + len(warehouse_tis)
+    ran = [ti for tis in warehouse_runs for ti in tis if ti["state"] == "success"]
+    assert done >= len(collect_tis) + len(ran)
