@@ -17,6 +17,7 @@ helper columns cannot be computed without them; their texts live in the suite's 
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -551,6 +552,31 @@ def accepted_path(kreis_ags: str, period: str, revision: int) -> Path:
     )
 
 
+class AcceptedIndex:
+    """Every accepted revision on disk per jobcenter, as sorted ``(period, revision, path)``.
+
+    Scanned once per validation run (one directory walk instead of one per report) and
+    extended with what the run accepts, so later months of the same run compare with it.
+    """
+
+    def __init__(self, kreis_ags: str | None = None) -> None:
+        self._by_ags: dict[str, list[tuple[str, int, Path]]] = {}
+        root = settings.data_dir() / settings.ACCEPTED
+        pattern = f"*/{kreis_ags or '*'}/r*.parquet"
+        for path in root.glob(pattern) if root.is_dir() else []:
+            if not path.name.startswith("."):
+                self.add(path.parent.name, path.parent.parent.name, int(path.stem[1:]), path)
+
+    def add(self, kreis_ags: str, period: str, revision: int, path: Path) -> None:
+        bisect.insort(self._by_ags.setdefault(kreis_ags, []), (period, revision, path))
+
+    def latest_before(self, kreis_ags: str, period: str) -> tuple[str, int, Path] | None:
+        """The latest accepted revision of the latest month before ``period``, or None."""
+        entries = self._by_ags.get(kreis_ags, [])
+        i = bisect.bisect_left(entries, (period,))
+        return entries[i - 1] if i else None
+
+
 def previous_accepted(kreis_ags: str, period: str) -> pd.DataFrame | None:
     """The latest accepted revision of the latest earlier month that has one, or None.
 
@@ -560,17 +586,8 @@ def previous_accepted(kreis_ags: str, period: str) -> pd.DataFrame | None:
     """
     import pandas as pd
 
-    root = settings.data_dir() / settings.ACCEPTED
-    if not root.is_dir():
-        return None
-    earlier = sorted((p.name for p in root.iterdir() if p.name < period), reverse=True)
-    for month in earlier:
-        directory = root / month / kreis_ags
-        files = sorted(directory.glob("r*.parquet")) if directory.is_dir() else []
-        files = [f for f in files if not f.name.startswith(".")]
-        if files:
-            return pd.read_parquet(files[-1])
-    return None
+    latest = AcceptedIndex(kreis_ags).latest_before(kreis_ags, period)
+    return None if latest is None else pd.read_parquet(latest[2])
 
 
 def accepted_table(df: pd.DataFrame, *, revision: int, sha256: str, fetched_at: datetime):
@@ -689,17 +706,25 @@ def pending_records(periods: list[str] | None = None) -> list[Any]:
     )
 
 
+# Months validated together: GX pays its fixed cost once per batch, not once per month
+# (a 20-year backfill has 262 months); a batch of 104 jobcenters × 12 months stays < 1 GiB.
+MONTHS_PER_BATCH = 12
+# Threads writing verdict, Parquet and quarantine files: each file is fsynced, and fsync
+# waits on the disk, not the CPU.
+WRITE_THREADS = 8
+
+
 def process_pending(periods: list[str] | None = None, *, now: datetime | None = None) -> dict:
     """Validate every landed revision that has no verdict yet; write verdicts and outputs.
 
-    Periods are processed in order so that each month sees the accepted previous month.
-    Idempotent and safe to run concurrently (every output is write-once). A checksum
-    mismatch is recorded as a rejected verdict, alerts the team and raises
+    Months are validated in order, in batches of :data:`MONTHS_PER_BATCH`, so that each
+    report compares with the previous accepted month even when that month is validated in
+    the same call. Idempotent and safe to run concurrently (every output is write-once). A
+    checksum mismatch is recorded as a rejected verdict, alerts the team and raises
     :class:`ChecksumMismatch` after everything else was processed.
     Returns ``{"accepted", "rejected", "warnings", "periods"}`` counts of this call.
     """
-    from ingest import landing, parse
-    from ingest.errors import ReportRejected
+    from concurrent.futures import ThreadPoolExecutor
 
     now = now or datetime.now(UTC)
     counts = {"accepted": 0, "rejected": 0, "warnings": 0, "periods": 0}
@@ -707,59 +732,41 @@ def process_pending(periods: list[str] | None = None, *, now: datetime | None = 
     by_period: dict[str, list[Any]] = {}
     for record in pending_records(periods):
         by_period.setdefault(_field(record, "period"), []).append(record)
+    months = sorted(by_period)
+    history = AcceptedIndex()
 
-    for period in sorted(by_period):
-        batch: list[tuple[Any, pd.DataFrame]] = []
+    for start in range(0, len(months), MONTHS_PER_BATCH):
         done: list[tuple[Verdict, Any, pd.DataFrame | None]] = []
-        for record in by_period[period]:
-            ags, revision = _field(record, "kreis_ags"), int(_field(record, "revision"))
-            sha = _field(record, "sha256")
-            try:
-                body = landing.read_object(record)
-            except ChecksumMismatch as exc:
-                mismatches.append(exc)
-                finding = Finding(
-                    CHECKSUM_RULE,
-                    "hard",
-                    CHECKSUM_MESSAGE,
-                    [{"row": None, "gemeinde_ags": None, "column": None, "value": sha}],
-                )
-                verdict = Verdict(ags, period, "rejected", [finding], [], revision=revision)
-                verdict.sha256 = sha
-                done.append((verdict, record, None))
-                continue
-            try:
-                df = parse.parse_report(
-                    body, _field(record, "content_type"), kreis_ags=ags, period=period
-                )
-            except ReportRejected as exc:
-                hard = [f for f in exc.findings if f.severity == "hard"] or exc.findings
-                soft = [f for f in exc.findings if f.severity != "hard" and f not in hard]
-                verdict = Verdict(ags, period, "rejected", hard, soft, revision=revision)
-                verdict.sha256 = sha
-                done.append((verdict, record, None))
-                continue
-            batch.append((record, df))
-
-        reports = [
-            (_field(r, "kreis_ags"), period, df, previous_accepted(_field(r, "kreis_ags"), period))
-            for r, df in batch
-        ]
-        for (record, df), verdict in zip(batch, validate_many(reports), strict=True):
-            verdict.revision = int(_field(record, "revision"))
-            verdict.sha256 = _field(record, "sha256")
+        batch: list[tuple[Any, pd.DataFrame]] = []
+        for period in months[start : start + MONTHS_PER_BATCH]:
+            for record in by_period[period]:
+                verdict, df = _read_and_parse(record, mismatches)
+                if verdict is not None:
+                    done.append((verdict, record, None))
+                else:
+                    batch.append((record, df))
+        for (record, df), verdict in zip(batch, _validate_in_order(batch, history), strict=True):
             done.append((verdict, record, df))
 
-        wrote_any = False
-        for verdict, record, df in done:
-            if not _finish(verdict, record, df, now):
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            wrote = list(pool.map(lambda d: _finish(*d, now), done))
+        written_periods = set()
+        for (verdict, _record, _df), ours in zip(done, wrote, strict=True):
+            if verdict.accepted:
+                history.add(
+                    verdict.kreis_ags,
+                    verdict.period,
+                    verdict.revision,
+                    accepted_path(verdict.kreis_ags, verdict.period, verdict.revision),
+                )
+            if not ours:
                 continue
-            wrote_any = True
+            written_periods.add(verdict.period)
             counts["accepted" if verdict.accepted else "rejected"] += 1
             counts["warnings"] += len(verdict.warnings)
-        if wrote_any:
-            counts["periods"] += 1
+        for period in sorted(written_periods):
             write_period_report(period)
+        counts["periods"] += len(written_periods)
 
     if mismatches:
         first = mismatches[0]
@@ -770,6 +777,112 @@ def process_pending(periods: list[str] | None = None, *, now: datetime | None = 
             f"rejected ({CHECKSUM_RULE}) and the team was alerted. First: {first.reason}",
         )
     return counts
+
+
+def _read_and_parse(
+    record: Any, mismatches: list[ChecksumMismatch]
+) -> tuple[Verdict | None, pd.DataFrame | None]:
+    """Read a landed revision and parse it: ``(None, rows)``, or ``(rejected verdict, None)``
+    when its file fails the checksum (also appended to ``mismatches``) or cannot be parsed."""
+    from ingest import landing, parse
+    from ingest.errors import ReportRejected
+
+    ags, period = _field(record, "kreis_ags"), _field(record, "period")
+    revision, sha = int(_field(record, "revision")), _field(record, "sha256")
+    try:
+        body = landing.read_object(record)
+    except ChecksumMismatch as exc:
+        mismatches.append(exc)
+        ref = {"row": None, "gemeinde_ags": None, "column": None, "value": sha}
+        finding = Finding(CHECKSUM_RULE, "hard", CHECKSUM_MESSAGE, [ref])
+        verdict = Verdict(ags, period, "rejected", [finding], [], revision=revision, sha256=sha)
+        return verdict, None
+    try:
+        df = parse.parse_report(body, _field(record, "content_type"), kreis_ags=ags, period=period)
+    except ReportRejected as exc:
+        hard = [f for f in exc.findings if f.severity == "hard"] or exc.findings
+        soft = [f for f in exc.findings if f.severity != "hard" and f not in hard]
+        verdict = Verdict(ags, period, "rejected", hard, soft, revision=revision, sha256=sha)
+        return verdict, None
+    return None, df
+
+
+def _as_previous(df: pd.DataFrame, period: str, revision: int) -> pd.DataFrame:
+    """What the history rules read of a report once accepted (its Gemeinden and ELB)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "gemeinde_ags": df["gemeinde_ags"].map(lambda v: None if pd.isna(v) else str(v)),
+            "gemeinde_name": df["gemeinde_name"],
+            # A report that turns out rejected may have non-numbers here; its dependants
+            # are validated again against another month, so coercing is harmless.
+            "elb": pd.to_numeric(df["elb"], errors="coerce"),
+            "period": period,
+            "revision": revision,
+        }
+    )
+
+
+def _validate_in_order(
+    batch: list[tuple[Any, pd.DataFrame]], history: AcceptedIndex
+) -> list[Verdict]:
+    """Validate parsed reports of several months in as few GX runs as possible.
+
+    A report's history rules compare with the latest accepted revision of an earlier month,
+    which may be a report of this very batch whose verdict is not known yet. The first run
+    assumes every report of the batch is accepted; then only the reports whose comparison
+    changed because an earlier report was rejected are validated again, until nothing
+    changes. Rejections are rare, so a batch usually needs two GX runs, not one per month.
+    """
+    import pandas as pd
+
+    keys = [
+        (_field(r, "kreis_ags"), _field(r, "period"), int(_field(r, "revision"))) for r, _ in batch
+    ]
+    by_ags: dict[str, list[int]] = {}
+    for i, (ags, _period, _revision) in enumerate(keys):
+        by_ags.setdefault(ags, []).append(i)
+    verdicts: list[Verdict | None] = [None] * len(batch)
+    compared: list[tuple | None] = [None] * len(batch)
+    disk_frames: dict[Path, pd.DataFrame] = {}
+
+    def comparison(i: int) -> tuple | None:
+        """(period, revision, source) of what report ``i`` compares with, or None."""
+        ags, period, _revision = keys[i]
+        best = history.latest_before(ags, period)
+        for j in by_ags[ags]:
+            p, r = keys[j][1], keys[j][2]
+            earlier = p < period and (verdicts[j] is None or verdicts[j].accepted)
+            if earlier and (best is None or (p, r) > best[:2]):
+                best = (p, r, j)
+        return best
+
+    def frame(ref: tuple | None) -> pd.DataFrame | None:
+        if ref is None:
+            return None
+        period, revision, source = ref
+        if isinstance(source, int):
+            return _as_previous(batch[source][1], period, revision)
+        if source not in disk_frames:
+            disk_frames[source] = pd.read_parquet(source)
+        return disk_frames[source]
+
+    while True:
+        todo = []
+        for i in range(len(batch)):
+            ref = comparison(i)
+            if verdicts[i] is None or ref != compared[i]:
+                compared[i] = ref
+                todo.append(i)
+        if not todo:
+            break
+        reports = [(keys[i][0], keys[i][1], batch[i][1], frame(compared[i])) for i in todo]
+        for i, verdict in zip(todo, validate_many(reports), strict=True):
+            verdict.revision = keys[i][2]
+            verdict.sha256 = _field(batch[i][0], "sha256")
+            verdicts[i] = verdict
+    return verdicts  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- HTML report

@@ -400,6 +400,36 @@ def test_history_skips_a_month_without_accepted_report(data_dir: Path):
     assert "kein Vormonat" in html
 
 
+@pytest.mark.parametrize("months_per_batch", [1, 2, 12])
+def test_months_validated_together_compare_with_the_right_month(
+    data_dir: Path, monkeypatch, months_per_batch: int
+):
+    """2026-07 accepted, 2026-08 rejected, 2026-09 compares with 2026-07 and 2026-10 with
+    2026-09, whether the months are validated one by one, across a batch boundary or in
+    one batch; a batch needs one GX run more per rejection that changes a comparison."""
+    monkeypatch.setattr(validate, "MONTHS_PER_BATCH", months_per_batch)
+    runs = []
+    real = validate.validate_many
+    monkeypatch.setattr(validate, "validate_many", lambda r: runs.append(len(r)) or real(r))
+    _land(STADT, "2026-07", _csv(valid_report(STADT, "2026-07", scale=0.7)))
+    _land(STADT, "2026-08", _csv(valid_report(STADT, "2026-08").assign(period="2026-01")))
+    _land(STADT, PREVIOUS, _csv(valid_report(STADT, PREVIOUS)))
+    _land(STADT, PERIOD, _csv(valid_report(STADT, PERIOD)))
+    counts = validate.process_pending(now=NOW)
+
+    def verdict(period: str) -> dict:
+        return json.loads((data_dir / "validation" / period / STADT / "r0001.json").read_text())
+
+    assert (counts["accepted"], counts["rejected"], counts["periods"]) == (3, 1, 4)
+
+    assert verdict("2026-08")["verdict"] == "rejected"
+    assert verdict(PREVIOUS)["compared_with"] == {"period": "2026-07", "revision": 1}
+    assert _rules_of(verdict(PREVIOUS)["warnings"]) == ["elb_change_vs_previous"]
+    assert verdict(PERIOD)["compared_with"] == {"period": PREVIOUS, "revision": 1}
+    assert verdict(PERIOD)["warnings"] == []
+    assert runs == {1: [1, 1, 1, 1], 2: [2, 2], 12: [4, 1]}[months_per_batch]
+
+
 def test_structural_rejection_from_the_parser_is_recorded(data_dir: Path):
     _land(STADT, PERIOD, b"kreis_ags,period\n05113,2026-10\n")
     assert validate.process_pending(now=NOW)["rejected"] == 1
