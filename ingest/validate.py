@@ -379,7 +379,9 @@ def _totals(
             missing.append([])
             n_missing.append(float("nan"))
             continue
-        previous_elb.append(float(pd.to_numeric(prev["elb"]).sum()))
+        # A comparison report that turns out rejected may hold non-numbers; the reports
+        # compared with it are validated again (see _validate_in_order), so NaN is harmless.
+        previous_elb.append(float(pd.to_numeric(prev["elb"], errors="coerce").sum()))
         here = present.get(i, set())
         gone = {
             str(g): str(n)
@@ -598,14 +600,16 @@ def accepted_table(df: pd.DataFrame, *, revision: int, sha256: str, fetched_at: 
     arrays, fields = [], []
     for col in contract.COLUMNS:
         if col in contract.KEY_COLUMNS:
-            typ, values = pa.string(), [None if v is None else str(v) for v in df[col]]
+            typ = pa.string()
+            values = pa.array([None if v is None else str(v) for v in df[col].tolist()], typ)
         elif col in contract.COUNT_COLUMNS:
-            typ, values = pa.int64(), [int(v) for v in df[col]]
+            typ = pa.int64()
+            values = pa.array(df[col].to_numpy(dtype="int64"), typ)
         else:
             typ = pa.decimal128(15, 2)
-            values = [_to_decimal(v).quantize(cents) for v in df[col]]
+            values = pa.array([_to_decimal(v).quantize(cents) for v in df[col].tolist()], typ)
         fields.append(pa.field(col, typ))
-        arrays.append(pa.array(values, type=typ))
+        arrays.append(values)
     n = len(df)
     stamp = fetched_at.astimezone(UTC)
     extra = [
@@ -809,19 +813,7 @@ def _read_and_parse(
 
 def _as_previous(df: pd.DataFrame, period: str, revision: int) -> pd.DataFrame:
     """What the history rules read of a report once accepted (its Gemeinden and ELB)."""
-    import pandas as pd
-
-    return pd.DataFrame(
-        {
-            "gemeinde_ags": df["gemeinde_ags"].map(lambda v: None if pd.isna(v) else str(v)),
-            "gemeinde_name": df["gemeinde_name"],
-            # A report that turns out rejected may have non-numbers here; its dependants
-            # are validated again against another month, so coercing is harmless.
-            "elb": pd.to_numeric(df["elb"], errors="coerce"),
-            "period": period,
-            "revision": revision,
-        }
-    )
+    return df[["gemeinde_ags", "gemeinde_name", "elb"]].assign(period=period, revision=revision)
 
 
 def _validate_in_order(
