@@ -1,14 +1,15 @@
 """407 jobcenters (every jobcenter in Germany), one month, against the 104 of today.
 
 The simulator runs with ``--scale 4`` (416 jobcenters: the 104 real ones and synthetic ones
-with Kreisschlüssel 17001…); the product's registry (``JCW_REGISTRY_CSV``) lists the first
-407 of them. Timed: one month fetch → published warehouse with the stages in one process
+with Kreisschlüssel 17001…); the product's seeds (``JCW_SEEDS_DIR``, ingest and dbt) list the
+first 407 of them. Timed: one month fetch → published warehouse with the stages in one process
 (``python -m bench.stages month``) from an empty data directory, for 407 and for 104
 jobcenters in the same bench run. Target: the 407 figure ≤ 2.5 × the 104 figure.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from typing import Any
@@ -31,8 +32,13 @@ RATIO_TARGET = 2.5
 JOBCENTERS = 407
 
 
-def registry_407(ctx: Context) -> str:
-    """The registry CSV of the first 407 jobcenters of the scale-4 world."""
+def seeds_407(ctx: Context) -> str:
+    """A seeds directory for the first 407 jobcenters of the scale-4 world (``JCW_SEEDS_DIR``).
+
+    The project's seeds, with ``jobcenters.csv`` replaced by the simulator's registry (same
+    columns) and the simulator's land ``XX`` of the synthetic jobcenters added to
+    ``lands.csv``: what the team's seed files would hold with 407 jobcenters.
+    """
     text = subprocess.run(
         [sys.executable, "-m", "simulator", "registry", "--scale", "4"],
         cwd=PROJECT_ROOT,
@@ -40,10 +46,13 @@ def registry_407(ctx: Context) -> str:
         text=True,
         check=True,
     ).stdout
+    seeds = ctx.root / "seeds-407"
+    shutil.copytree(PROJECT_ROOT / "dbt_project" / "seeds", seeds, dirs_exist_ok=True)
     lines = text.splitlines()
-    path = ctx.root / "registry_407.csv"
-    path.write_text("\n".join(lines[: JOBCENTERS + 1]) + "\n", encoding="utf-8")
-    return str(path)
+    (seeds / "jobcenters.csv").write_text("\n".join(lines[: JOBCENTERS + 1]) + "\n", "utf-8")
+    with open(seeds / "lands.csv", "a", encoding="utf-8") as lands:
+        lands.write("XX,99,Synthetische Kreise des Simulators\n")
+    return str(seeds)
 
 
 def _month(ctx: Context, name: str, env: dict, n: int) -> dict[str, Any]:
@@ -80,7 +89,7 @@ def run(ctx: Context) -> list[Row]:
     sim104 = shared_simulator(ctx)
     base = _month(ctx, "month-104", product_env(ctx.root, sim104.env), n)
     with simulator(ctx.new_dir("simulator-x4"), scale=4) as sim:
-        env = product_env(ctx.root, sim.env, {"JCW_REGISTRY_CSV": registry_407(ctx)})
+        env = product_env(ctx.root, sim.env, {"JCW_SEEDS_DIR": seeds_407(ctx)})
         big = _month(ctx, "month-407", env, n)
     published = Row(
         NAME,

@@ -28,12 +28,14 @@ MAILDIR = "mail"  # maildir of the local SMTP sink (embedded default only)
 WAREHOUSE = "warehouse"  # warehouse/build.duckdb (dbt), warehouse/jobcenters.duckdb (BI)
 DOCS = "docs"  # generated HTML: validation reports, dbt docs, national report
 
-REGISTRY_CSV = Path(
-    os.environ.get("JCW_REGISTRY_CSV", PROJECT_ROOT / "dbt_project" / "seeds" / "jobcenters.csv")
-)
-LANDS_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "lands.csv"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The dbt seeds: the registry of jobcenters, the Länder, the target agreements. ingest and
+# dbt read the same directory; JCW_SEEDS_DIR points both elsewhere (e.g. the simulator's
+# 407-jobcenter world in bench/scale_407.py; dbt_project.yml reads it for seed-paths).
+SEEDS_DIR = Path(os.environ.get("JCW_SEEDS_DIR", DBT_PROJECT_DIR / "seeds"))
+REGISTRY_CSV = SEEDS_DIR / "jobcenters.csv"
+LANDS_CSV = SEEDS_DIR / "lands.csv"
 
 # First reporting month of SGB II.
 FIRST_PERIOD = "2005-01"

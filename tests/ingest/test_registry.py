@@ -1,4 +1,4 @@
-from ingest import registry
+from ingest import registry, settings
 
 
 def test_registry_has_104_unique_jobcenters_with_reference_population():
@@ -28,3 +28,25 @@ def test_registry_keys_are_five_digits_and_match_their_land():
         assert len(jc.kreis_ags) == 5 and jc.kreis_ags.isdigit(), jc
         assert jc.kreis_ags.startswith(land_prefix[jc.land]), jc
         assert jc.kind in {"Landkreis", "kreisfreie Stadt"}
+
+
+def test_seeds_dir_points_ingest_at_another_registry(tmp_path):
+    """JCW_SEEDS_DIR swaps the seeds for ingest (and dbt, via dbt_project.yml)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    rows = Path(settings.REGISTRY_CSV).read_text(encoding="utf-8").splitlines()[:3]
+    (seeds / "jobcenters.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code = (
+        "from ingest import registry, settings; "
+        "print(len(registry.jobcenters()), settings.LANDS_CSV)"
+    )
+    env = {**os.environ, "JCW_SEEDS_DIR": str(seeds)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["2", str(seeds / "lands.csv")]
