@@ -13,14 +13,14 @@ import statistics
 import time
 import urllib.request
 
-from bench.airflow_stack import PIPELINE_DAGS, get_stack, task_durations
+from bench.airflow_stack import IDLE_DAGS, PIPELINE_DAGS, get_stack, task_durations
 from bench.common import LATEST, Context, Row, TreeMemory, snapshot_query
 
 NAME = "correction"
 DESCRIPTION = "a correction event → visible in the published snapshot (Airflow)"
 TARGET_S = 15.0
-# Jobcenters corrected in turn (Wiesbaden, Offenbach Land, Region Hannover, …).
-CORRECTED = ("06414", "06438", "03241", "05958", "09162")
+# Jobcenters corrected in turn: Wiesbaden, Kreis Offenbach, Essen, Emsland, Hochsauerland.
+CORRECTED = ("06414", "06438", "05113", "03454", "05958")
 
 
 def _revision(snapshot, ags: str, period: str) -> int | None:
@@ -59,7 +59,7 @@ def run(ctx: Context) -> list[Row]:
                     raise TimeoutError(f"correction of {ags} {LATEST} not visible after 600 s")
                 time.sleep(0.1)
             runs.append(time.perf_counter() - t0)
-            s.api.wait_idle(PIPELINE_DAGS, timeout=600, settle=3)
+            s.api.wait_idle(IDLE_DAGS, timeout=600, settle=3)
             new = {
                 d: [r["dag_run_id"] for r in s.api.runs(d) if r["dag_run_id"] not in before_runs[d]]
                 for d in ("jcw_intake", "jcw_warehouse")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.airflow_stack import PIPELINE_DAGS, get_stack, task_durations
+from bench.airflow_stack import IDLE_DAGS, get_stack, task_durations
 from bench.common import (
     LATEST,
     Context,
@@ -83,7 +83,7 @@ def run(ctx: Context) -> list[Row]:
                     raise RuntimeError(f"jcw_collect {run_id} failed")
                 time.sleep(0.25)
             runs.append(time.perf_counter() - t0)
-            s.api.wait_idle(PIPELINE_DAGS, timeout=900, settle=3)
+            s.api.wait_idle(IDLE_DAGS, timeout=900, settle=3)
             wh_runs = [r for r in s.api.runs("jcw_warehouse") if r["dag_run_id"] not in before]
             details.append(
                 {

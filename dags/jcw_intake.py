@@ -32,7 +32,7 @@ from jcw_events import EventFileTrigger
 REPORT_EVENTS = Asset(
     name="jcw_report_events",
     uri="jcw://report-events",
-    watchers=[AssetWatcher(name="jcw_event_files", trigger=EventFileTrigger(poll_interval=1.0))],
+    watchers=[AssetWatcher(name="jcw_event_files", trigger=EventFileTrigger(poll_interval=0.5))],
 )
 
 

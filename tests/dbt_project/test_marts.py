@@ -163,3 +163,21 @@ def test_the_dbt_unit_tests_pass_against_the_built_warehouse(built: Path) -> Non
     results = warehouse.unit_tests()
     assert {uid.rsplit(".", 1)[-1] for uid in results} == declared
     assert set(results.values()) == {"pass"}, results
+
+
+def test_not_null_constraints_of_the_contracts_are_enforced_by_duckdb(built: Path) -> None:
+    """Every mart column whose contract says not_null is NOT NULL in the build database
+    (a NULL fails the model and the build, as the former not_null tests did)."""
+    declared = set()
+    for yml in (settings.DBT_PROJECT_DIR / "models" / "marts").rglob("_*.yml"):
+        for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
+            for column in model.get("columns", []):
+                if {"type": "not_null"} in column.get("constraints", []):
+                    declared.add((model["name"], column["name"]))
+    assert len(declared) >= 30
+    rows = query(
+        built,
+        "select table_name, column_name from information_schema.columns "
+        "where is_nullable = 'NO' and table_schema = 'main'",
+    )
+    assert declared <= {(t, c) for t, c in rows}
