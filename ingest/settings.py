@@ -7,6 +7,7 @@ test or a second deployment points the whole product somewhere else with one var
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +32,19 @@ DOCS = "docs"  # generated HTML: validation reports, dbt docs, national report
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # The dbt seeds: the registry of jobcenters, the Länder, the target agreements. ingest and
-# dbt read the same directory; JCW_SEEDS_DIR points both elsewhere (e.g. the simulator's
-# 407-jobcenter world in bench/scale_407.py; dbt_project.yml reads it for seed-paths).
-SEEDS_DIR = Path(os.environ.get("JCW_SEEDS_DIR", DBT_PROJECT_DIR / "seeds"))
+# dbt read the same directory: dbt_project/seeds, or the sibling directory JCW_SEEDS_DIR
+# names (e.g. "seeds_scale_407", the simulator's 407-jobcenter world in bench/scale_407.py;
+# dbt_project.yml reads the variable for seed-paths). It must sit inside dbt_project/: dbt
+# writes a seed's compiled SQL to <target>/run/<its path>, which for a path outside the
+# project is the CSV file itself.
+SEEDS_DIR_NAME = os.environ.get("JCW_SEEDS_DIR", "seeds")
+if not re.fullmatch(r"seeds[A-Za-z0-9_-]*", SEEDS_DIR_NAME):
+    raise ValueError(
+        f"JCW_SEEDS_DIR={SEEDS_DIR_NAME!r}: name a directory directly inside dbt_project/ "
+        "whose name starts with 'seeds' (e.g. seeds_scale_407); dbt needs seeds inside the "
+        "project"
+    )
+SEEDS_DIR = DBT_PROJECT_DIR / SEEDS_DIR_NAME
 REGISTRY_CSV = SEEDS_DIR / "jobcenters.csv"
 LANDS_CSV = SEEDS_DIR / "lands.csv"
 

@@ -263,15 +263,12 @@ def project_fingerprint() -> str:
     digest = hashlib.sha256()
     root = settings.DBT_PROJECT_DIR
     skip = {"target", "logs", "dbt_packages"}
-    files = [(p, p.relative_to(root)) for p in sorted(root.rglob("*"))]
-    if not settings.SEEDS_DIR.is_relative_to(root):  # JCW_SEEDS_DIR elsewhere
-        files += [
-            (p, "seeds" / p.relative_to(settings.SEEDS_DIR))
-            for p in sorted(settings.SEEDS_DIR.rglob("*"))
-        ]
-    for path, rel in files:
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
         if not path.is_file() or rel.parts[0] in skip or path.suffix not in _PROJECT_SUFFIXES:
             continue
+        if rel.parts[0].startswith("seeds") and rel.parts[0] != settings.SEEDS_DIR_NAME:
+            continue  # another seeds directory (JCW_SEEDS_DIR), not the one dbt reads
         digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -324,8 +321,7 @@ def _run_dbt(
         "JCW_BUILD_PERIODS": ",".join(periods or []),
         "JCW_BUILD_AS_OF": as_of or "",
     }
-    if "JCW_SEEDS_DIR" in os.environ:  # dbt resolves a relative path from dbt_project/
-        env["JCW_SEEDS_DIR"] = str(settings.SEEDS_DIR.resolve())
+    env["JCW_SEEDS_DIR"] = settings.SEEDS_DIR_NAME
     log.info("running dbt %s", " ".join(args))
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines()[-12:]:

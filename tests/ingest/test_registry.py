@@ -1,3 +1,10 @@
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
 from ingest import registry, settings
 
 
@@ -30,23 +37,32 @@ def test_registry_keys_are_five_digits_and_match_their_land():
         assert jc.kind in {"Landkreis", "kreisfreie Stadt"}
 
 
-def test_seeds_dir_points_ingest_at_another_registry(tmp_path):
-    """JCW_SEEDS_DIR swaps the seeds for ingest (and dbt, via dbt_project.yml)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    rows = Path(settings.REGISTRY_CSV).read_text(encoding="utf-8").splitlines()[:3]
-    (seeds / "jobcenters.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+def _settings_in_subprocess(seeds_dir: str) -> subprocess.CompletedProcess:
     code = (
         "from ingest import registry, settings; "
         "print(len(registry.jobcenters()), settings.LANDS_CSV)"
     )
-    env = {**os.environ, "JCW_SEEDS_DIR": str(seeds)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert out == ["2", str(seeds / "lands.csv")]
+    env = {**os.environ, "JCW_SEEDS_DIR": seeds_dir}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def test_seeds_dir_points_ingest_at_another_registry():
+    """JCW_SEEDS_DIR swaps the seeds for ingest (and dbt, via dbt_project.yml)."""
+    name = f"seeds_test_{os.getpid()}"
+    seeds = settings.DBT_PROJECT_DIR / name
+    seeds.mkdir()
+    try:
+        rows = settings.REGISTRY_CSV.read_text(encoding="utf-8").splitlines()[:3]
+        (seeds / "jobcenters.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        done = _settings_in_subprocess(name)
+    finally:
+        shutil.rmtree(seeds)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", str(seeds / "lands.csv")]
+
+
+@pytest.mark.parametrize("value", ["/tmp/seeds", "../seeds", "registry"])
+def test_a_seeds_dir_outside_the_dbt_project_is_refused(value: str):
+    done = _settings_in_subprocess(value)
+    assert done.returncode != 0
+    assert f"JCW_SEEDS_DIR={value!r}" in done.stderr and "inside dbt_project/" in done.stderr
