@@ -825,7 +825,8 @@ def _validate_in_order(
     which may be a report of this very batch whose verdict is not known yet. The first run
     assumes every report of the batch is accepted; then only the reports whose comparison
     changed because an earlier report was rejected are validated again, until nothing
-    changes. Rejections are rare, so a batch usually needs two GX runs, not one per month.
+    changes. Rejections are rare: a batch needs one GX run, plus one for each round of
+    rejections that changes a comparison, instead of one run per month.
     """
     import pandas as pd
 
