@@ -501,28 +501,24 @@ def profile_chart(history: list[dict[str, Any]], national: list[dict[str, Any]])
     periods = [n["period"] for n in national]
     index = {p: i for i, p in enumerate(periods)}
     fig, axes = plt.subplots(1, 2, figsize=(10, 2.6))
-    own = [h for h in history if h["period"] in index and h["elb"] is not None]
-    (line,) = axes[0].plot(
-        [index[h["period"]] for h in own],
-        [h["elb"] for h in own],
-        color="#1f5f99",
-        marker="o",
-        markersize=2.5,
-        label="ELB",
-    )
-    line.set_gid("profile-elb")
+
+    def own_line(ax: Any, key: str, label: str) -> None:
+        """The jobcenter's own series ``key`` over the national months (gid profile-<key>)."""
+        own = [h for h in history if h["period"] in index and h[key] is not None]
+        (line,) = ax.plot(
+            [index[h["period"]] for h in own],
+            [h[key] for h in own],
+            color="#1f5f99",
+            marker="o",
+            markersize=2.5,
+            label=label,
+        )
+        line.set_gid(f"profile-{key}")
+
+    own_line(axes[0], "elb", "ELB")
     axes[0].set_title("ELB", fontsize=9, loc="left")
     _thousands(axes[0])
-    k2_own = [h for h in history if h["period"] in index and h["k2"] is not None]
-    (line,) = axes[1].plot(
-        [index[h["period"]] for h in k2_own],
-        [h["k2"] for h in k2_own],
-        color="#1f5f99",
-        marker="o",
-        markersize=2.5,
-        label="Jobcenter",
-    )
-    line.set_gid("profile-k2")
+    own_line(axes[1], "k2", "Jobcenter")
     k2_nat = [(i, n["k2"]) for i, n in enumerate(national) if n["k2"] is not None]
     if k2_nat:
         axes[1].plot(
@@ -646,17 +642,23 @@ def chromium_binary() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# Chromium flags that keep the browser off the network (the report needs none).
+OFFLINE_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def chromium_flags(profile_dir: Path) -> list[str]:
     """Headless flags that keep Chromium off the network and out of the user's profile."""
     return [
         "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *OFFLINE_FLAGS,
         "--disable-extensions",
         f"--user-data-dir={profile_dir}",
     ]

@@ -17,14 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024**2
 
 
-def test_tree_memory_sees_what_a_child_process_allocates(tmp_path: Path) -> None:
-    # The child touches 300 MiB (every page written), then waits for us to sample it.
-    code = (
-        "import sys, time\n"
-        "block = b'x' * (300 * 1024 * 1024)\n"
-        "print('ready', flush=True)\n"
-        "sys.stdin.readline()\n"
-    )
+def _sampled_while_ready(code: str) -> TreeMemory:
+    """Run ``code`` in a child that prints "ready" and then waits for a line on stdin; the
+    memory of its process tree is sampled between the two."""
     child = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -33,6 +28,18 @@ def test_tree_memory_sees_what_a_child_process_allocates(tmp_path: Path) -> None
             assert child.stdout.readline().strip() == "ready"
     finally:
         child.communicate("go\n", timeout=30)
+    return mem
+
+
+def test_tree_memory_sees_what_a_child_process_allocates(tmp_path: Path) -> None:
+    # The child touches 300 MiB (every page written), then waits for us to sample it.
+    code = (
+        "import sys, time\n"
+        "block = b'x' * (300 * 1024 * 1024)\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    mem = _sampled_while_ready(code)
     assert 300 * MIB <= mem.peak_single_rss < GIB
     assert 280 * MIB <= mem.peak_bytes < GIB
 
@@ -49,14 +56,7 @@ def test_tree_memory_sums_a_process_and_its_children() -> None:
         "sys.stdin.readline()\n"
         "p.communicate('go\\n')\n"
     )
-    parent = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        with TreeMemory([parent.pid], interval=0.05) as mem:
-            assert parent.stdout.readline().strip() == "ready"
-    finally:
-        parent.communicate("go\n", timeout=30)
+    mem = _sampled_while_ready(code)
     # The grandchild holds two 200 MiB blocks; the tree total includes it.
     assert mem.peak_bytes >= 380 * MIB
     assert mem.peak_single_rss >= 380 * MIB

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ingest import report
 from tests.report import figures
 from tests.report.conftest import LAST_PERIOD, MISSING, REJECTED
 
@@ -37,15 +38,7 @@ def browser(chromium: str) -> Iterator:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=list(report.OFFLINE_FLAGS),
         )
         try:
             yield b
