@@ -17,10 +17,11 @@ WORKDIR /opt/jcw
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-project
-# The project itself, installed editable so ingest.settings.PROJECT_ROOT is /opt/jcw and
+# The project itself, installed editable so ingest.core.settings.PROJECT_ROOT is /opt/jcw and
 # finds expectations/ and dbt_project/ beside it.
 COPY ingest/ ingest/
 COPY simulator/ simulator/
+COPY harness/ harness/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
 
@@ -40,7 +41,6 @@ COPY --chown=50000:0 dags/ dags/
 COPY --chown=50000:0 plugins/ plugins/
 COPY --chown=50000:0 expectations/ expectations/
 COPY --chown=50000:0 dbt_project/ dbt_project/
-COPY --chown=50000:0 scripts/prod_services.py scripts/prod_services.py
 USER 50000
 # Smoke test: Airflow and the jcw CLI start inside the image (fails the build, not the run).
 RUN airflow version && jcw --help >/dev/null

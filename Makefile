@@ -30,9 +30,10 @@ demo: setup ## Run the pipeline through Airflow against the simulator and print 
 test: setup lint ## Lint, then run every test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff (with Airflow AIR rules) and SQLFluff (dbt templater, DuckDB dialect)
+lint: setup ## ruff (with Airflow AIR rules), the import contracts, SQLFluff (dbt templater, DuckDB dialect)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	cd dbt_project && $(VENV)/bin/sqlfluff lint models
 
 format: setup

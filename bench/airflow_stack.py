@@ -10,13 +10,12 @@ done, so every timed run afterwards starts from an idle system with a built ware
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import PROJECT_ROOT, TODAY, Context
+from bench.common import TODAY, Context
 
 PIPELINE_DAGS = ("jcw_collect", "jcw_intake", "jcw_warehouse")
 # Every timed run starts once these are idle: the national report renders after each
@@ -48,18 +47,10 @@ def get_stack(ctx: Context, timeout: float = 1800) -> Stack:
     """The run's Airflow stack (started, warmed up and registered for shutdown on first use)."""
     if "airflow" in ctx.shared:
         return ctx.shared["airflow"]
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    from scripts.airflow_local import (
-        ADMIN_USER,
-        UNPAUSE,
-        AirflowStack,
-        ApiClient,
-        World,
-        admin_password,
-        airflow_env,
-    )
-    from tests.conftest import free_port
+    from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, airflow_env
+    from harness.api import ApiClient
+    from harness.ports import free_port
+    from harness.world import World
 
     data = ctx.new_dir("airflow-data")
     t0 = time.perf_counter()

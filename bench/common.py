@@ -31,21 +31,6 @@ FIRST = "2005-01"
 GIB = 1024**3
 
 
-def month_add(period: str, months: int) -> str:
-    """``YYYY-MM`` shifted by ``months``."""
-    year, month = (int(p) for p in period.split("-"))
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def period_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` inclusive."""
-    out = [first]
-    while out[-1] < last:
-        out.append(month_add(out[-1], 1))
-    return out
-
-
 @dataclass
 class Options:
     """Command-line options shared by every scenario."""
@@ -286,9 +271,7 @@ def product_env(data: Path, sim_env: dict[str, str], extra: dict[str, str] | Non
 @contextmanager
 def simulator(workdir: Path, scale: int | None = None) -> Iterator[Any]:
     """A real ``python -m simulator serve`` subprocess on loopback (clock: TODAY)."""
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.fixtures.simulator import SimulatorProcess
+    from harness.simulator import SimulatorProcess
 
     sim = SimulatorProcess(workdir, scale=scale, today=TODAY)
     try:
@@ -304,17 +287,6 @@ def shared_simulator(ctx: Context) -> Any:
         ctx.shared["simulator"] = cm.__enter__()
         ctx.on_close(lambda: cm.__exit__(None, None, None))
     return ctx.shared["simulator"]
-
-
-def snapshot_query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """One query on a published snapshot, read-only, connection closed right after."""
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def fmt_bytes(n: int | None) -> str:

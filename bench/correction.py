@@ -14,7 +14,8 @@ import time
 import urllib.request
 
 from bench.airflow_stack import IDLE_DAGS, PIPELINE_DAGS, get_stack, task_durations
-from bench.common import LATEST, Context, Row, TreeMemory, snapshot_query
+from bench.common import LATEST, Context, Row, TreeMemory
+from ingest.warehouse.snapshot import query
 
 NAME = "correction"
 DESCRIPTION = "a correction event → visible in the published snapshot (Airflow)"
@@ -25,10 +26,10 @@ CORRECTED = ("06414", "06438", "05113", "03454", "05958")
 
 def _revision(snapshot, ags: str, period: str) -> int | None:
     try:
-        rows = snapshot_query(
-            snapshot,
+        rows = query(
             "select revision from fct_jobcenter_month where kreis_ags = ? and period = ?",
             [ags, period],
+            path=snapshot,
         )
     except Exception:  # the file is being swapped in; ask again
         return -1

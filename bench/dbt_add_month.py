@@ -1,10 +1,10 @@
 """dbt: add one month on 20 years vs on 1 year of history, and a full rebuild of 20 years.
 
-``ingest.warehouse.build([M])`` (the incremental build the warehouse DAG runs when month M
+``ingest.warehouse.build.build([M])`` (the incremental build the warehouse DAG runs when month M
 got new verdicts) on the backfill's warehouse (2005-01..2026-10) and on a warehouse with one
 year (2025-10..2026-10); M = 2026-10 both times, so each run replaces that month (delete +
 insert by period, the same work as adding it). Baseline: ``build(None, full_refresh=True)``
-of the 20-year history, in the same run. Times are ``warehouse.build`` inside its stage
+of the 20-year history, in the same run. Times are ``build.build`` inside its stage
 process (dbt start-up included, Python start-up of the stage process not).
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import statistics
 
-from bench.common import LATEST, Context, Row, month_add, product_env, run_stage, shared_simulator
+from bench.common import LATEST, Context, Row, product_env, run_stage, shared_simulator
 from bench.history import backfill_range, fill, history
+from ingest.core import periods
 
 NAME = "dbt_add_month"
 DESCRIPTION = "dbt: add one month on 20 years vs 1 year of history; full rebuild baseline"
@@ -34,7 +35,7 @@ def _builds(env, log, args: list[str], n: int) -> tuple[list[float], list[dict]]
 def run(ctx: Context) -> list[Row]:
     n = ctx.repeat()
     long_data, long_env = history(ctx)
-    short_first = LATEST if ctx.options.quick else month_add(LATEST, -12)
+    short_first = LATEST if ctx.options.quick else periods.shift(LATEST, -12)
     short_data, _ = fill(ctx, "history-1y", short_first, LATEST)
     short_env = product_env(short_data, shared_simulator(ctx).env)
     log = ctx.root / "dbt.log"

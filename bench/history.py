@@ -15,18 +15,18 @@ from bench.common import (
     LATEST,
     Context,
     Timed,
-    month_add,
     product_env,
     run_stage,
     shared_simulator,
 )
+from ingest.core import periods
 
 
 def backfill_range(ctx: Context) -> tuple[str, str]:
     """2005-01..2026-10 (or from ``--backfill-from``); in quick mode the last three months."""
     if ctx.options.backfill_from:
         return ctx.options.backfill_from, LATEST
-    return (month_add(LATEST, -2) if ctx.options.quick else FIRST), LATEST
+    return (periods.shift(LATEST, -2) if ctx.options.quick else FIRST), LATEST
 
 
 def fill(ctx: Context, name: str, first: str, last: str) -> tuple[Path, dict[str, Timed]]:
@@ -35,10 +35,10 @@ def fill(ctx: Context, name: str, first: str, last: str) -> tuple[Path, dict[str
     data = ctx.new_dir(name)
     env = product_env(data, sim.env)
     log = ctx.root / f"{name}.log"
-    periods = f"{first}..{last}"
+    months = f"{first}..{last}"
     stages: dict[str, Timed] = {}
-    stages["collect"] = run_stage("collect", ["--periods", periods], env, log)
-    stages["validate"] = run_stage("validate", ["--periods", periods], env, log)
+    stages["collect"] = run_stage("collect", ["--periods", months], env, log)
+    stages["validate"] = run_stage("validate", ["--periods", months], env, log)
     stages["build"] = run_stage("build", [], env, log)
     stages["publish"] = run_stage("publish", [], env, log)
     return data, stages

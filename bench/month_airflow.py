@@ -21,12 +21,12 @@ from bench.common import (
     Context,
     Row,
     TreeMemory,
-    month_add,
     product_env,
     run_stage,
     shared_simulator,
-    snapshot_query,
 )
+from ingest.core import periods
+from ingest.warehouse.snapshot import query
 
 NAME = "month_airflow"
 DESCRIPTION = "one month, 104 reports, fetch → published warehouse via the Airflow scheduler"
@@ -36,7 +36,7 @@ JOBCENTERS = 104
 
 def timed_months(n: int) -> list[str]:
     """Months not covered by the warm-up sweep (LATEST and the three before it)."""
-    return [month_add(LATEST, -4 - i) for i in range(n)]
+    return [periods.shift(LATEST, -4 - i) for i in range(n)]
 
 
 def baseline(ctx: Context, months: list[str]) -> tuple[list[float], list[dict]]:
@@ -44,7 +44,7 @@ def baseline(ctx: Context, months: list[str]) -> tuple[list[float], list[dict]]:
     data = ctx.new_dir("month-direct")
     env = product_env(data, sim.env)
     log = ctx.root / "month-direct.log"
-    run_stage("month", ["--periods", f"{month_add(LATEST, -3)}..{LATEST}"], env, log)
+    run_stage("month", ["--periods", f"{periods.shift(LATEST, -3)}..{LATEST}"], env, log)
     runs, steps = [], []
     for m in months:
         t = run_stage("month", ["--periods", m], env, log)
@@ -57,8 +57,8 @@ def _reporting(snapshot, period: str) -> int:
     if not snapshot.exists():
         return 0
     try:
-        rows = snapshot_query(
-            snapshot, "select count(*) from fct_jobcenter_month where period = ?", [period]
+        rows = query(
+            "select count(*) from fct_jobcenter_month where period = ?", [period], path=snapshot
         )
     except Exception:  # the file is being swapped in; ask again
         return 0

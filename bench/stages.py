@@ -20,10 +20,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest.collect import collector
+
 
 def parse_periods(text: str) -> list[str]:
     """``A..B`` (inclusive range) or ``A,B,C``."""
-    from bench.common import period_range
+    from ingest.core.periods import period_range
 
     if ".." in text:
         first, _, last = text.partition("..")
@@ -33,33 +35,33 @@ def parse_periods(text: str) -> list[str]:
 
 def collect(periods: list[str], workers: int) -> dict[str, Any]:
     """Fetch and land every (jobcenter, period) of the registry."""
-    from ingest import pipeline, registry
+    from ingest.core import registry
 
-    outcomes = pipeline.collect_many(
+    outcomes = collector.collect_many(
         [jc.kreis_ags for jc in registry.jobcenters()], periods, max_workers=workers
     )
-    return pipeline.summarize(outcomes)
+    return collector.summarize(outcomes)
 
 
 def validate(periods: list[str]) -> dict[str, Any]:
     """Validate every landed revision of these periods that has no verdict yet."""
-    from ingest.validate import process_pending
+    from ingest.validate.run import process_pending
 
     return process_pending(periods, now=datetime.now(UTC))
 
 
 def build(periods: list[str] | None, full_refresh: bool) -> dict[str, Any]:
     """One dbt build (``None``: every file)."""
-    from ingest import warehouse
+    from ingest.warehouse.build import build as dbt_build
 
-    return warehouse.build(periods, full_refresh=full_refresh)
+    return dbt_build(periods, full_refresh=full_refresh)
 
 
 def publish() -> dict[str, Any]:
     """Swap in a fresh BI snapshot."""
-    from ingest import warehouse
+    from ingest.warehouse.publish import publish as publish_snapshot
 
-    return {"snapshot": str(warehouse.publish())}
+    return {"snapshot": str(publish_snapshot())}
 
 
 def main(argv: list[str] | None = None) -> int:

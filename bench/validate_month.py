@@ -4,7 +4,7 @@ The reports are the simulator's, fetched and landed by the product (2026-09 vali
 so each 2026-10 report has its accepted previous month for the soft rules). Parsed once,
 then, in this process:
 
-- ``batched``: ``ingest.validate.validate_many`` on all 104 reports (one ephemeral GX
+- ``batched``: ``ingest.checks.validate_many`` on all 104 reports (one ephemeral GX
   context, one validation definition per suite, each suite run once on the whole month);
 - baseline ``per_report``: what a per-file operator does: a fresh GX context, suites and
   validation definitions for every report, then validate that report alone. That costs
@@ -27,11 +27,12 @@ from bench.common import (
     Context,
     Row,
     TreeMemory,
-    month_add,
     product_env,
     run_stage,
     shared_simulator,
 )
+from ingest.core import periods
+from ingest.validate import checks, engine, store
 
 NAME = "validate_month"
 DESCRIPTION = "validate the 104 reports of a month (GX batched vs per report)"
@@ -42,7 +43,8 @@ SAMPLE_QUICK = 2
 
 
 def _reports(period: str) -> list[tuple]:
-    from ingest import landing, parse, validate
+    from ingest.collect import landing
+    from ingest.validate import parse
 
     out = []
     for record in landing.all_records([period]):
@@ -52,7 +54,7 @@ def _reports(period: str) -> list[tuple]:
             kreis_ags=record.kreis_ags,
             period=period,
         )
-        previous = validate.previous_accepted(record.kreis_ags, period)
+        previous = store.previous_accepted(record.kreis_ags, period)
         out.append((record.kreis_ags, period, df, previous))
     return out
 
@@ -62,7 +64,7 @@ def run(ctx: Context) -> list[Row]:
     data = ctx.new_dir("validate")
     env = product_env(data, sim.env)
     log = ctx.root / "validate.log"
-    previous = month_add(LATEST, -1)
+    previous = periods.shift(LATEST, -1)
     run_stage("collect", ["--periods", f"{previous}..{LATEST}"], env, log)
     run_stage("validate", ["--periods", previous], env, log)
 
@@ -73,21 +75,19 @@ def run(ctx: Context) -> list[Row]:
         t0 = time.perf_counter()
         import great_expectations  # noqa: F401
 
-        from ingest import validate
-
         import_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         reports = _reports(LATEST)
         parse_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        validate._engine()
+        engine.engine()
         setup_s = time.perf_counter() - t0
 
         batched, batched_cpu = [], []
         with TreeMemory(interval=0.05) as mem:
             for _ in range(ctx.repeat()):
                 t0, c0 = time.perf_counter(), time.process_time()
-                verdicts = validate.validate_many(reports)
+                verdicts = checks.validate_many(reports)
                 batched.append(time.perf_counter() - t0)
                 batched_cpu.append(time.process_time() - c0)
         accepted = sum(v.accepted for v in verdicts)
@@ -99,12 +99,12 @@ def run(ctx: Context) -> list[Row]:
         per_report, per_report_cpu = [], []
         t0, c0 = time.perf_counter(), time.process_time()
         for report in sample:
-            validate._engine.cache_clear()  # a new context + suites + definitions
-            validate.validate_many([report])
+            engine.engine.cache_clear()  # a new context + suites + definitions
+            checks.validate_many([report])
         scale = len(reports) / len(sample)
         per_report.append((time.perf_counter() - t0) * scale)
         per_report_cpu.append((time.process_time() - c0) * scale)
-        validate._engine.cache_clear()
+        engine.engine.cache_clear()
     finally:
         if saved is None:
             os.environ.pop("JCW_DATA_DIR", None)

@@ -32,18 +32,12 @@ from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, t
 from jcw_common import (
     ACCEPTED_REPORTS,
     DEFAULT_ARGS,
+    PERIOD_PARAM_PATTERN,
     START_DATE,
     TIMEZONE,
-    WARTEZEIT_MONTHS,
     deliver_mail,
-    latest_complete_period,
-    month_add,
-    period_range,
     run_date,
-    warehouse_behind,
 )
-
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 @dag(
@@ -58,13 +52,13 @@ PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
         "period_from": Param(
             None,
             type=["null", "string"],
-            pattern=PERIOD_PATTERN,
+            pattern=PERIOD_PARAM_PATTERN,
             description="first month (YYYY-MM); empty: 3 months before the latest complete one",
         ),
         "period_to": Param(
             None,
             type=["null", "string"],
-            pattern=PERIOD_PATTERN,
+            pattern=PERIOD_PARAM_PATTERN,
             description="last month (YYYY-MM); empty: the latest complete month",
         ),
     },
@@ -75,18 +69,20 @@ def jcw_collect():
     @task(retries=0)
     def plan() -> list[str]:
         """The months of this run: the params, or the sweep's default window."""
+        from ingest.core import periods as months
+
         context = get_current_context()
         params = context["params"]
-        last = params.get("period_to") or latest_complete_period(run_date(context))
-        first = params.get("period_from") or month_add(last, -WARTEZEIT_MONTHS)
-        periods = period_range(first, last)
+        last = params.get("period_to") or months.latest_complete_period(run_date(context))
+        first = params.get("period_from") or months.shift(last, -months.WARTEZEIT_MONTHS)
+        periods = months.period_range(first, last)
         print(f"{len(periods)} month(s): {periods[0]}..{periods[-1]}")
         return periods
 
     @task(retries=0)
     def jobcenters() -> list[dict]:
         """The registry's jobcenters, one small dict each (what collect is mapped over)."""
-        from ingest.registry import jobcenters as registry
+        from ingest.core.registry import jobcenters as registry
 
         return [{"kreis_ags": jc.kreis_ags, "name": jc.name} for jc in registry()]
 
@@ -101,7 +97,7 @@ def jcw_collect():
     )
     def collect(jobcenter: dict, periods: list[str]) -> dict:
         """Fetch and land every requested month of one jobcenter."""
-        from ingest.pipeline import collect as collect_reports
+        from ingest.collect.collector import collect as collect_reports
 
         outcomes = collect_reports(jobcenter["kreis_ags"], list(periods))
         counts = Counter(o.get("outcome", "unknown") for o in outcomes)
@@ -120,7 +116,8 @@ def jcw_collect():
         """Validate every landed revision of these months that has no verdict yet."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingest.validate import process_pending
+        from ingest.validate.run import process_pending
+        from ingest.warehouse.watermark import warehouse_behind
 
         result = process_pending(list(periods))
         deliver_mail()

@@ -26,7 +26,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail, warehouse_behind
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail
 from jcw_events import EventFileTrigger
 
 REPORT_EVENTS = Asset(
@@ -51,7 +51,7 @@ def jcw_intake():
     @task(retries=0)
     def claim() -> list[dict]:
         """Every pending event: new files are claimed into the inbox, then the inbox is read."""
-        from jcw_events import events_dir, pending
+        from ingest.collect.events import events_dir, pending
 
         events = pending(events_dir())
         for e in events:
@@ -61,7 +61,7 @@ def jcw_intake():
     @task(execution_timeout=timedelta(minutes=20))
     def collect(events: list[dict]) -> list[dict]:
         """Fetch and land the announced (jobcenter, month) pairs."""
-        from ingest.pipeline import collect as collect_reports
+        from ingest.collect.collector import collect as collect_reports
 
         wanted: dict[str, set[str]] = defaultdict(set)
         for e in events:
@@ -80,7 +80,8 @@ def jcw_intake():
         """Validate every landed revision without a verdict (not only this run's)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingest.validate import process_pending
+        from ingest.validate.run import process_pending
+        from ingest.warehouse.watermark import warehouse_behind
 
         result = process_pending()
         deliver_mail()
@@ -102,8 +103,8 @@ def jcw_intake():
     @task(trigger_rule="none_failed", retries=0)
     def acknowledge(events: list[dict]) -> int:
         """Move the processed event files to events/done/."""
-        from jcw_events import acknowledge as ack
-        from jcw_events import events_dir
+        from ingest.collect.events import acknowledge as ack
+        from ingest.collect.events import events_dir
 
         return ack(events_dir(), [e["file"] for e in events])
 

@@ -18,18 +18,10 @@ Mails are deduplicated by key in the outbox: a re-run sends nothing twice.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
-from jcw_common import (
-    DEFAULT_ARGS,
-    START_DATE,
-    TIMEZONE,
-    deliver_mail,
-    overdue_period,
-    run_date,
-)
+from jcw_common import DEFAULT_ARGS, START_DATE, TIMEZONE, deliver_mail, run_date
 
 
 def monitor_day() -> date:
@@ -61,14 +53,14 @@ def jcw_monitor():
     @task
     def deliver_outbox() -> dict:
         """Send every pending alert mail; failures stay pending and are retried tomorrow."""
-        from ingest.alerts import deliver_outbox as deliver
+        from ingest.notify.outbox import deliver_outbox as deliver
 
         return deliver()
 
     @task
     def send_digest() -> bool:
         """The daily warnings digest for the day before the run."""
-        from ingest.alerts import send_digest as digest
+        from ingest.status.monitor import send_digest as digest
 
         queued = digest(monitor_day() - timedelta(days=1))
         deliver_mail()
@@ -77,7 +69,8 @@ def jcw_monitor():
     @task
     def send_reminders() -> dict:
         """Reminders for the latest overdue month."""
-        from ingest.alerts import send_reminders as reminders
+        from ingest.core.periods import overdue_period
+        from ingest.status.monitor import send_reminders as reminders
 
         today = monitor_day()
         result = reminders(overdue_period(today), today)
@@ -87,19 +80,13 @@ def jcw_monitor():
     @task
     def completeness() -> dict:
         """State of every jobcenter for the latest overdue month."""
-        from ingest.status import reconcile
+        from ingest.core.periods import overdue_period
+        from ingest.status.monitor import completeness as states
 
         today = monitor_day()
-        period = overdue_period(today)
-        rows = reconcile(period, today=today)
-        states = Counter(r.state for r in rows)
-        for r in rows:
-            if r.state != "accepted":
-                print(
-                    f"{period} {r.kreis_ags} {r.name}: {r.state} {r.reason or r.fetch_kind or ''}"
-                )
-        print(f"{period}: {dict(states)} of {len(rows)} jobcenters")
-        return {"period": period, "states": dict(states), "jobcenters": len(rows)}
+        summary, lines = states(overdue_period(today), today)
+        print("\n".join(lines))
+        return summary
 
     deliver_outbox() >> send_digest() >> send_reminders() >> completeness()
 

@@ -34,7 +34,7 @@ def jcw_report():
     @task(execution_timeout=timedelta(minutes=20))
     def national_report() -> str:
         """Write the report of the latest published month; return the HTML path."""
-        from ingest.report import generate_latest
+        from ingest.report.generate import generate_latest
 
         paths = generate_latest()
         print(f"report: {paths.html}")

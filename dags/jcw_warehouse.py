@@ -29,15 +29,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
-from jcw_common import (
-    ACCEPTED_REPORTS,
-    DEFAULT_ARGS,
-    PUBLISHED_SNAPSHOT,
-    START_DATE,
-    unbuilt_periods,
-    watermark_path,
-    write_watermark,
-)
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, PUBLISHED_SNAPSHOT, START_DATE
 
 WRITER_POOL = "duckdb_writer"
 
@@ -60,7 +52,8 @@ def jcw_warehouse():
 
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingest.warehouse import build as dbt_build
+        from ingest.warehouse.build import build as dbt_build
+        from ingest.warehouse.watermark import unbuilt_periods, watermark_path, write_watermark
 
         context = get_current_context()
         events = context.get("triggering_asset_events") or {}
@@ -80,7 +73,7 @@ def jcw_warehouse():
     @task(execution_timeout=timedelta(minutes=10), outlets=[PUBLISHED_SNAPSHOT])
     def publish() -> str:
         """Atomically replace the BI snapshot with the fresh build."""
-        from ingest.warehouse import publish as publish_snapshot
+        from ingest.warehouse.publish import publish as publish_snapshot
 
         return str(publish_snapshot())
 
@@ -88,7 +81,7 @@ def jcw_warehouse():
     @task(execution_timeout=timedelta(minutes=10), retries=1)
     def docs() -> None:
         """Generate the dbt docs site."""
-        from ingest.warehouse import docs as dbt_docs
+        from ingest.warehouse.build import docs as dbt_docs
 
         dbt_docs()
 

@@ -1,110 +1,19 @@
-"""The event inbox and the AssetWatcher trigger that turns event files into asset events.
+"""The AssetWatcher trigger that turns event files into asset events (used by ``jcw_intake``).
 
-The simulator (or a real jobcenter's notification relay) drops one JSON file per publication
-or correction into ``<JCW_DATA_DIR>/events/``: ``{"kreis_ags", "period", "revision", "etag",
-"published_at"}``. Files move through three folders, each move an atomic ``os.replace``:
-
-    events/*.json  --claim-->  events/inbox/  --acknowledge-->  events/done/
-                                          \\--(unreadable)-->  events/invalid/
-
-``EventFileTrigger`` (a ``BaseEventTrigger``, used as an AssetWatcher in ``jcw_intake``)
-claims new files into the inbox and fires one trigger event per scan that claimed anything.
-The intake DAG does not trust the events it was handed (bursts coalesce: platform notes §3):
-it claims whatever is still lying in ``events/`` itself, processes *every* file in the inbox,
-and acknowledges the files only after their reports were landed and validated. A run that
-fails leaves its files in the inbox for the next run or the daily sweep.
-
-Standard library only: the triggerer imports this module from the plugins folder.
+``EventFileTrigger`` (a ``BaseEventTrigger``) runs in the triggerer: it claims new files of
+the event inbox (:mod:`ingest.collect.events`, which owns the folders and the file format)
+and fires one trigger event per scan that claimed anything. The DAG file imports this module
+at parse time, so the product is imported only when the trigger runs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
-
-log = logging.getLogger(__name__)
-
-INBOX = "inbox"
-DONE = "done"
-INVALID = "invalid"
-
-
-def events_dir() -> Path:
-    """``<JCW_DATA_DIR>/events`` (the simulator's ``--notify-dir`` in the embedded default)."""
-    from ingest import settings
-
-    return settings.data_dir() / "events"
-
-
-def _is_event_file(path: Path) -> bool:
-    # Writers use a temporary name and rename into place; only final names count.
-    return path.is_file() and path.suffix == ".json" and not path.name.startswith(".")
-
-
-def claim_new(directory: Path) -> list[str]:
-    """Move every new event file from ``directory`` into its inbox; return the claimed names."""
-    inbox = directory / INBOX
-    inbox.mkdir(parents=True, exist_ok=True)
-    claimed = []
-    for path in sorted(directory.iterdir()):
-        if not _is_event_file(path):
-            continue
-        try:
-            os.replace(path, inbox / path.name)
-        except FileNotFoundError:
-            continue  # another claimer took it first
-        claimed.append(path.name)
-    return claimed
-
-
-def pending(directory: Path) -> list[dict[str, Any]]:
-    """Claim new files, then read every event in the inbox (oldest name first).
-
-    An unreadable file is moved to ``events/invalid/`` and reported in the log with its name:
-    it is kept for the operator, never dropped silently.
-    """
-    claim_new(directory)
-    events = []
-    for path in sorted((directory / INBOX).iterdir()):
-        if not _is_event_file(path):
-            continue
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            event = {
-                "file": path.name,
-                "kreis_ags": str(body["kreis_ags"]),
-                "period": str(body["period"]),
-                "revision": body.get("revision"),
-            }
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            invalid = directory / INVALID
-            invalid.mkdir(parents=True, exist_ok=True)
-            os.replace(path, invalid / path.name)
-            log.error("event file %s is unreadable (%s); moved to %s", path.name, exc, invalid)
-            continue
-        events.append(event)
-    return events
-
-
-def acknowledge(directory: Path, files: list[str]) -> int:
-    """Move processed files from the inbox to ``events/done/``; return how many moved."""
-    done = directory / DONE
-    done.mkdir(parents=True, exist_ok=True)
-    moved = 0
-    for name in files:
-        try:
-            os.replace(directory / INBOX / name, done / name)
-            moved += 1
-        except FileNotFoundError:
-            continue  # acknowledged by a concurrent run already
-    return moved
 
 
 class EventFileTrigger(BaseEventTrigger):
@@ -126,6 +35,8 @@ class EventFileTrigger(BaseEventTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from ingest.collect.events import claim_new, events_dir
+
         directory = Path(self.directory) if self.directory else events_dir()
         directory.mkdir(parents=True, exist_ok=True)
         self.log.info("watching %s for event files every %.1f s", directory, self.poll_interval)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.airflow_local import PROJECT_ROOT, airflow_env
+from harness.airflow import PROJECT_ROOT, airflow_env
 
 DAGS = PROJECT_ROOT / "dags"
 EXPECTED = {"jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_monitor", "jcw_report"}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import contract
+from ingest.core import contract
 
 COUNT_TYPE = pa.int64()
 MONEY_TYPE = pa.decimal128(15, 2)

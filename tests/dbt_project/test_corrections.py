@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import warehouse
+from ingest.warehouse import build, publish, snapshot
 from tests.dbt_project.reports import (
     Gemeinde,
     dump_tables,
@@ -20,7 +20,7 @@ from tests.dbt_project.reports import (
 
 pytestmark = pytest.mark.timeout(900)
 
-MARTS = warehouse.PUBLISHED_TABLES
+MARTS = publish.PUBLISHED_TABLES
 # The corrected report: Stuttgart, 2025-06 (month number 5 of the world).
 AGS, PERIOD = "08111", "2025-06"
 OLD_ELB, NEW_ELB = 1050, 1550
@@ -30,7 +30,7 @@ OLD_ELB, NEW_ELB = 1050, 1550
 def history(module_data_dir: Path) -> dict[str, dict[str, list[tuple]]]:
     """Marts before and after an incremental build of one corrected month."""
     write_world(module_data_dir)
-    warehouse.build()
+    build.build()
     db = module_data_dir / "warehouse" / "build.duckdb"
     before = dump_tables(db, MARTS)
     write_accepted(
@@ -41,7 +41,7 @@ def history(module_data_dir: Path) -> dict[str, dict[str, list[tuple]]]:
         revision=2,
         fetched_at=fetched_at_for("2025-08"),
     )
-    summary = warehouse.build([PERIOD])
+    summary = build.build([PERIOD])
     assert summary["periods"] == [PERIOD]
     after = dump_tables(db, MARTS)
     return {"before": before, "after": after}
@@ -107,7 +107,7 @@ def test_current_figures_show_the_correction_and_first_published_keeps_the_old(
 def test_building_the_same_month_again_changes_nothing(
     module_data_dir: Path, history: dict
 ) -> None:
-    warehouse.build([PERIOD])
+    build.build([PERIOD])
     db = module_data_dir / "warehouse" / "build.duckdb"
     assert dump_tables(db, MARTS) == history["after"]
 
@@ -115,12 +115,12 @@ def test_building_the_same_month_again_changes_nothing(
 def test_the_incremental_state_equals_a_rebuild_from_the_files(
     module_data_dir: Path, history: dict
 ) -> None:
-    summary = warehouse.rebuild()
+    summary = build.rebuild()
     assert summary["full_refresh"] is True
     db = module_data_dir / "warehouse" / "build.duckdb"
     assert dump_tables(db, MARTS) == history["after"]
     # The published snapshot holds the same rows.
-    assert dump_tables(warehouse.snapshot_path(), MARTS) == history["after"]
+    assert dump_tables(snapshot.snapshot_path(), MARTS) == history["after"]
 
 
 def test_a_month_nobody_reported_still_gets_its_rows_in_an_incremental_build(
@@ -131,10 +131,10 @@ def test_a_month_nobody_reported_still_gets_its_rows_in_an_incremental_build(
 
     for i, period in enumerate(["2025-01", "2025-02", "2025-03"]):
         write(period, i)
-    warehouse.build()
+    build.build()
     # 2025-04 never arrives from anybody; 2025-05 does.
     write("2025-05", 4)
-    warehouse.build(["2025-05"])
+    build.build(["2025-05"])
     db = data_dir / "warehouse" / "build.duckdb"
     assert query(db, "select period, jobcenters_reporting from national_month order by 1") == [
         ("2025-01", 1),
@@ -144,5 +144,5 @@ def test_a_month_nobody_reported_still_gets_its_rows_in_an_incremental_build(
         ("2025-05", 1),
     ]
     incremental = dump_tables(db, MARTS)
-    warehouse.rebuild()
+    build.rebuild()
     assert dump_tables(db, MARTS) == incremental

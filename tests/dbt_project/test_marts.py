@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest import registry, settings, warehouse
+from ingest.core import registry, settings
+from ingest.warehouse import build
 from tests.dbt_project.reports import WORLD_MONTHS, accepted_input_rows, query, write_world
 
 pytestmark = pytest.mark.timeout(600)
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.timeout(600)
 def built(module_data_dir: Path) -> Path:
     """The world's files, built once (full build); returns the build database."""
     write_world(module_data_dir)
-    summary = warehouse.build()
+    summary = build.build()
     assert summary["status"] == "success"
     return module_data_dir / "warehouse" / "build.duckdb"
 
@@ -141,7 +142,7 @@ def test_dim_period_marks_months_final_after_the_wartezeit(built: Path) -> None:
 
 def test_a_fresh_data_directory_builds_empty_marts(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("JCW_DATA_DIR", str(tmp_path))
-    warehouse.build()
+    build.build()
     db = tmp_path / "warehouse" / "build.duckdb"
     for table in ("national_month", "fct_caseload", "submission_status", "fct_report_revisions"):
         assert query(db, f"select count(*) from {table}") == [(0,)]
@@ -160,7 +161,7 @@ def test_the_dbt_unit_tests_pass_against_the_built_warehouse(built: Path) -> Non
         body = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         declared |= {t["name"] for t in body.get("unit_tests", [])}
     assert declared
-    results = warehouse.unit_tests()
+    results = build.unit_tests()
     assert {uid.rsplit(".", 1)[-1] for uid in results} == declared
     assert set(results.values()) == {"pass"}, results
 

@@ -14,7 +14,6 @@ import importlib.util
 import json
 import re
 import shlex
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,23 +150,33 @@ def _airflow_cli_error(argv: list[str]) -> str | None:
     return None
 
 
-def _prod_services_error(argv: list[str]) -> str | None:
+def _parser_error(parser, argv: list[str]) -> str | None:
+    """The last line an argparse parser prints when it refuses ``argv``, or None."""
     import contextlib
     import io
 
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        import prod_services
-    finally:
-        sys.path.pop(0)
     err = io.StringIO()
     try:
-        with contextlib.redirect_stderr(err):
-            prod_services.build_parser().parse_args(argv)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            parser.parse_args(argv)
     except SystemExit as exc:
         if exc.code:
             return err.getvalue().strip().splitlines()[-1]
     return None
+
+
+def _services_error(argv: list[str]) -> str | None:
+    """Why ``scripts/prod_services.py ARGV`` (harness/services.py) would refuse, or None."""
+    from harness.services import build_parser
+
+    return _parser_error(build_parser(), argv)
+
+
+def _jcw_error(argv: list[str]) -> str | None:
+    """Why ``jcw ARGV`` would refuse, or None."""
+    from ingest.cli.main import build_parser
+
+    return _parser_error(build_parser(), argv)
 
 
 def _command_lines(service: dict) -> list[list[str]]:
@@ -214,10 +223,13 @@ def _check_argv(argv: list[str], where: str, repo: Path) -> list[str]:
             if not path.is_file():
                 problems.append(f"{where}: {argv[1]} does not exist in the repository")
             elif path.name == "prod_services.py":
-                if error := _prod_services_error(argv[2:]):
+                if error := _services_error(argv[2:]):
                     problems.append(f"{where}: `{' '.join(argv)}`: {error}")
         else:
             problems.append(f"{where}: python runs {argv[1]}, which is not in the image")
+    elif prog == "jcw":
+        if error := _jcw_error(argv[1:]):
+            problems.append(f"{where}: `{' '.join(argv)}` is not a jcw command: {error}")
     elif prog == "celery":
         app = argv[argv.index("--app") + 1] if "--app" in argv else ""
         module = app.rpartition(".")[0]

@@ -1,40 +1,23 @@
 """Fixtures of the production topology: PostgreSQL and Redis from Debian packages, on loopback.
 
-They use scripts/prod_services.py, the same code the runbook tells an operator to run, and
-install the packages with apt-get when they are missing (CI runs as root on Debian 12).
+They use harness/services.py (``scripts/prod_services.py``), the same code the runbook tells
+an operator to run, and install the packages with apt-get when they are missing (CI runs as
+root on Debian 12).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import free_port
+from harness import services as prod_services
+from harness.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def load_prod_services() -> ModuleType:
-    """scripts/prod_services.py as the module `prod_services` (scripts/ is not a package)."""
-    if "prod_services" in sys.modules:
-        return sys.modules["prod_services"]
-    path = REPO / "scripts" / "prod_services.py"
-    spec = importlib.util.spec_from_file_location("prod_services", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["prod_services"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-prod_services = load_prod_services()
 
 
 @pytest.fixture

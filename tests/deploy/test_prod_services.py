@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from harness.ports import free_port
+from ingest.cli import deploy
 from tests.deploy.conftest import REPO, prod_services
 
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -84,7 +85,7 @@ def test_airflow_migrates_onto_postgres_and_redis_answers(postgres, redis, tmp_p
 def test_admin_password_and_connections_files_are_private(tmp_path: Path) -> None:
     """The two deployment helpers write owner-only files and never print the secrets."""
     passwords = tmp_path / "auth" / "passwords.json"
-    script = [sys.executable, str(REPO / "scripts" / "prod_services.py")]
+    script = [str(Path(sys.executable).parent / "jcw"), "deploy"]
     done = subprocess.run(
         [*script, "admin-password", "--file", str(passwords)],
         env={**os.environ, "AIRFLOW_ADMIN_PASSWORD": "pw-4711"},
@@ -105,10 +106,10 @@ def test_admin_password_and_connections_files_are_private(tmp_path: Path) -> Non
         'AIRFLOW_CONN_JC_08111=\'{"conn_type": "http", "host": "http://h/jc/08111", '
         '"password": "tok"}\'\n'
     )
-    assert prod_services.connections_import_file(lines) == {
+    assert deploy.connections_import_file(lines) == {
         "jc_08111": {"conn_type": "http", "host": "http://h/jc/08111", "password": "tok"}
     }
-    with pytest.raises(prod_services.ServiceError, match="line 1: expected AIRFLOW_CONN_"):
-        prod_services.connections_import_file("JC_08111=x\n")
-    with pytest.raises(prod_services.ServiceError, match="does not hold a JSON connection"):
-        prod_services.connections_import_file("AIRFLOW_CONN_JC_08111=http://h\n")
+    with pytest.raises(deploy.DeployError, match="line 1: expected AIRFLOW_CONN_"):
+        deploy.connections_import_file("JC_08111=x\n")
+    with pytest.raises(deploy.DeployError, match="does not hold a JSON connection"):
+        deploy.connections_import_file("AIRFLOW_CONN_JC_08111=http://h\n")

@@ -11,7 +11,6 @@ file the pipeline wrote, and (Celery) that the tasks really went through the bro
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -22,38 +21,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import free_port
+from harness.airflow import AirflowStack, airflow_env
+from harness.api import ApiClient
+from harness.ports import free_port
 from tests.deploy.conftest import REPO, prod_services
 
 pytestmark = [pytest.mark.production, pytest.mark.timeout(1800)]
 
 PERIOD = "2026-10"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-PROD_SERVICES = [sys.executable, str(REPO / "scripts" / "prod_services.py")]
+JCW_DEPLOY = [str(Path(sys.executable).parent / "jcw"), "deploy"]
 DAGS = ("jcw_collect", "jcw_warehouse")
 NATIONAL_COLUMNS = (
     "jobcenters_reporting", "einwohner", "einwohner_bis_rag", "personen",
     "bedarfsgemeinschaften", "elb", "nef", "elb_langzeit", "integrationen",
     "leistungen_lebensunterhalt_eur", "leistungen_unterkunft_eur",
 )  # fmt: skip
-
-
-def load_airflow_local() -> ModuleType:
-    """scripts/airflow_local.py (the orchestration engineer's launcher) as a module."""
-    if "airflow_local" in sys.modules:
-        return sys.modules["airflow_local"]
-    spec = importlib.util.spec_from_file_location(
-        "airflow_local", REPO / "scripts" / "airflow_local.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["airflow_local"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def api_port() -> int:
@@ -104,21 +90,29 @@ def runbook_deploy(env: dict[str, str], simulator_url: str, admin_password: str)
     airflow(env, "db", "migrate")
     passwords_file = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
     done = subprocess.run(
-        [*PROD_SERVICES, "admin-password", "--file", passwords_file],
+        [*JCW_DEPLOY, "admin-password", "--file", passwords_file],
         env={**env, "AIRFLOW_ADMIN_PASSWORD": admin_password},
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
+    lines_file = Path(env["AIRFLOW_HOME"]) / "jc_connections.env"
     import_file = Path(env["AIRFLOW_HOME"]) / "jc_connections.json"
+    with open(lines_file, "w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator", "connections", "--base-url", simulator_url,
+             "--seed", "42"],
+            env=env, cwd=REPO, stdout=out, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
     done = subprocess.run(
-        [*PROD_SERVICES, "simulator-connections", "--base-url", simulator_url, "--seed", "42",
-         "--out", str(import_file)],
+        [*JCW_DEPLOY, "connections", "--from", str(lines_file), "--out", str(import_file)],
         env=env, cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     airflow(env, "connections", "import", "--overwrite", str(import_file))
     import_file.unlink()
+    lines_file.unlink()
 
 
 def stop_process_group(proc: subprocess.Popen) -> None:
@@ -147,7 +141,6 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
     """Factory: deploy Airflow on the fixture's PostgreSQL (and Redis for Celery) and start it."""
     from cryptography.fernet import Fernet
 
-    airflow_local = load_airflow_local()
     running: list[Deployment] = []
 
     def start(redis=None) -> Deployment:
@@ -159,11 +152,11 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
             "AIRFLOW_CONN_SMTP_DEFAULT": smtp_server.conn_uri,
         }
-        env = airflow_local.airflow_env(data_dir, api_port=api_port(), extra=settings)
+        env = airflow_env(data_dir, api_port=api_port(), extra=settings)
         env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_JC_")}
         began = time.monotonic()
         runbook_deploy(env, simulator.base_url, admin_password="e2e-admin")
-        stack = airflow_local.AirflowStack(env)
+        stack = AirflowStack(env)
         worker = None
         try:
             stack.start()
@@ -176,7 +169,7 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
                         stdin=subprocess.DEVNULL, start_new_session=True,
                     )  # fmt: skip
             stack.wait_healthy(timeout=300)
-            api = airflow_local.ApiClient(stack.url, "admin", "e2e-admin")
+            api = ApiClient(stack.url, "admin", "e2e-admin")
             api.wait_dags(DAGS, timeout=300)
             for dag_id in DAGS:
                 api.unpause(dag_id)
@@ -310,7 +303,7 @@ def assert_collect_complete(collect_tis: list[dict], warehouse_runs: list[list[d
 
 
 def prod_services_registry() -> list:
-    from ingest.registry import jobcenters
+    from ingest.core.registry import jobcenters
 
     return list(jobcenters())
 

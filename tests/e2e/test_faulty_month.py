@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.status import reconcile
 from tests.e2e.test_pipeline_inprocess import COUNTS, landing_records, read_snapshot
 
 CLEAN, FAULTY = "2026-09", "2026-10"
@@ -108,10 +109,11 @@ def warehouse_state(snapshot: Path) -> dict:
 def test_a_third_of_the_jobcenters_faulty_ends_as_the_truth_says(
     data_dir: Path, simulator_factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingest import registry, status
-    from ingest.pipeline import collect_many
-    from ingest.validate import process_pending
-    from ingest.warehouse import build, publish
+    from ingest.collect.collector import collect_many
+    from ingest.core import registry
+    from ingest.validate.run import process_pending
+    from ingest.warehouse.build import build
+    from ingest.warehouse.publish import publish
 
     ags_list = [jc.kreis_ags for jc in registry.jobcenters()]
     faulty = ags_list[::3]
@@ -138,7 +140,7 @@ def test_a_third_of_the_jobcenters_faulty_ends_as_the_truth_says(
     # The reconciliation (what `jcw status` prints) equals the truth, report by report.
     for period in (CLEAN, FAULTY):
         expected = truth[period]["reports"]
-        rows = {r.kreis_ags: r for r in status.reconcile(period, today=TODAY)}
+        rows = {r.kreis_ags: r for r in reconcile.reconcile(period, today=TODAY)}
         assert set(rows) == set(expected)
         for ags, want in expected.items():
             row = rows[ags]

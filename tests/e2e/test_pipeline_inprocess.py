@@ -60,10 +60,11 @@ def landing_records(data: Path) -> list[str]:
 def test_one_month_end_to_end_equals_ground_truth(
     data_dir: Path, simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingest.pipeline import collect_many
-    from ingest.registry import jobcenters
-    from ingest.validate import process_pending
-    from ingest.warehouse import build, publish
+    from ingest.collect.collector import collect_many
+    from ingest.core.registry import jobcenters
+    from ingest.validate.run import process_pending
+    from ingest.warehouse.build import build
+    from ingest.warehouse.publish import publish
 
     for key, value in simulator.env.items():
         monkeypatch.setenv(key, value)

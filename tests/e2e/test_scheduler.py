@@ -5,7 +5,7 @@ The scheduler, dag-processor, triggerer and api-server run as subprocesses (Loca
 SQLite). Unpausing ``jcw_collect`` starts its daily sweep at once; while its 104 mapped
 tasks run, the simulator publishes a correction (an event file the AssetWatcher claims), and
 the scheduler is killed with SIGKILL and restarted. When everything has settled, every
-(jobcenter, month) must match the simulator's ground truth in ``ingest.status.reconcile``
+(jobcenter, month) must match the simulator's ground truth in ``ingest.reconcile.reconcile``
 and in the published warehouse, and every rejection mail must have arrived exactly once.
 """
 
@@ -22,16 +22,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from scripts.airflow_local import (
-    ADMIN_USER,
-    UNPAUSE,
-    AirflowStack,
-    ApiClient,
-    admin_password,
-    airflow_env,
-)
-from tests.conftest import free_port
-from tests.fixtures.simulator import SimulatorProcess
+from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, airflow_env
+from harness.api import ApiClient
+from harness.ports import free_port
+from harness.simulator import SimulatorProcess
 
 pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(1800)]
 
@@ -153,7 +147,7 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         assert runs["jcw_warehouse"] and runs["jcw_warehouse"][0] == "success", runs
         assert (data_dir / "events" / "done").is_dir()
 
-        from ingest.status import reconcile
+        from ingest.reconcile.reconcile import reconcile
 
         snapshot = data_dir / "warehouse" / "jobcenters.duckdb"
         con = duckdb.connect(str(snapshot), read_only=True)

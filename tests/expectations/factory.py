@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ingest import contract, registry
+from ingest.core import contract, registry
 
 # Shares of one Gemeinde's population that keep every hard and soft rule satisfied.
 ELB_SHARE = 0.05  # ELB quote 6.25 % of einwohner_bis_rag

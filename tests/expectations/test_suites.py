@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ingest import settings, validate
+from ingest.core import rules as suite_rules
+from ingest.core import settings
 
 HARD = {
     "columns_match_contract",
@@ -38,15 +39,15 @@ SOFT = {
 
 
 def test_every_contract_rule_is_in_the_suites_with_its_severity():
-    rules = validate.rules()
+    rules = suite_rules.rules()
     assert {r for r, m in rules.items() if m["severity"] == "hard"} == HARD
     assert {r for r, m in rules.items() if m["severity"] == "soft"} == SOFT
 
 
 def test_every_expectation_carries_complete_meta():
-    for name in validate.SUITE_FILES:
+    for name in suite_rules.SUITE_FILES:
         doc = json.loads((settings.EXPECTATIONS_DIR / name).read_text(encoding="utf-8"))
-        assert doc["meta"]["suite_version"] == validate.SUITE_VERSION
+        assert doc["meta"]["suite_version"] == suite_rules.SUITE_VERSION
         for exp in doc["expectations"]:
             meta = exp["meta"]
             assert meta["severity"] in ("hard", "soft"), exp
@@ -57,7 +58,7 @@ def test_every_expectation_carries_complete_meta():
 
 def test_one_rule_has_one_text_and_one_severity():
     seen: dict[str, tuple] = {}
-    for name in validate.SUITE_FILES:
+    for name in suite_rules.SUITE_FILES:
         doc = json.loads((settings.EXPECTATIONS_DIR / name).read_text(encoding="utf-8"))
         for exp in doc["expectations"]:
             m = exp["meta"]
@@ -67,7 +68,7 @@ def test_one_rule_has_one_text_and_one_severity():
 
 def test_readme_lists_every_rule_with_its_german_text():
     readme = (settings.EXPECTATIONS_DIR / "README.md").read_text(encoding="utf-8")
-    for rule, meta in validate.rules().items():
+    for rule, meta in suite_rules.rules().items():
         line = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{rule}` |")), None)
         assert line is not None, f"{rule} missing from expectations/README.md"
         assert f"| {meta['severity']} |" in line

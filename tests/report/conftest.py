@@ -2,7 +2,7 @@
 
 The simulator (with a rejected, a missing and a soft-warned report in the latest month)
 serves 14 months; ``collect_many`` fetches them over HTTP, ``process_pending`` validates,
-``warehouse.build`` runs dbt and ``publish`` writes the snapshot the report reads.
+``build.build`` runs dbt and ``publish`` writes the snapshot the report reads.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.simulator import SimulatorProcess
+from harness.simulator import SimulatorProcess
 
 FIRST_PERIOD = "2025-09"
 LAST_PERIOD = "2026-10"
@@ -54,17 +54,20 @@ class ReportWarehouse:
 
 def build_warehouse(data_dir: Path, sim: SimulatorProcess) -> Path:
     """Fetch, validate, build and publish ``periods()`` into ``data_dir``; the snapshot path."""
-    from ingest import pipeline, registry, validate, warehouse
+    from ingest.collect import collector
+    from ingest.core import registry
+    from ingest.validate import run
+    from ingest.warehouse import build, publish
 
     saved = dict(os.environ)
     os.environ.update(sim.env)
     os.environ["JCW_DATA_DIR"] = str(data_dir)
     try:
         ags = [jc.kreis_ags for jc in registry.jobcenters()]
-        pipeline.collect_many(ags, periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
-        validate.process_pending(periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
-        warehouse.build(None, full_refresh=True, as_of="2026-11-21")
-        return warehouse.publish()
+        collector.collect_many(ags, periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
+        run.process_pending(periods(), now=datetime(2026, 11, 21, 5, tzinfo=UTC))
+        build.build(None, full_refresh=True, as_of="2026-11-21")
+        return publish.publish()
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -113,13 +116,13 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def generated(report_warehouse: ReportWarehouse, chromium: str, tmp_path_factory):
     """The report of LAST_PERIOD generated once from the test warehouse (HTML, PDFs)."""
-    from ingest import report
+    from ingest.report import generate
 
     out = tmp_path_factory.mktemp("report-out")
     saved = os.environ.get("JCW_DATA_DIR")
     os.environ["JCW_DATA_DIR"] = str(report_warehouse.data_dir)
     try:
-        paths = report.generate(LAST_PERIOD, out_dir=out)
+        paths = generate.generate(LAST_PERIOD, out_dir=out)
     finally:
         if saved is None:
             os.environ.pop("JCW_DATA_DIR", None)

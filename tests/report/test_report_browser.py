@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ingest import report
+from ingest.report import pdf
 from tests.report import figures
 from tests.report.conftest import LAST_PERIOD, MISSING, REJECTED
 
@@ -38,7 +38,7 @@ def browser(chromium: str) -> Iterator:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=chromium,
-            args=list(report.OFFLINE_FLAGS),
+            args=list(pdf.OFFLINE_FLAGS),
         )
         try:
             yield b
@@ -218,11 +218,11 @@ def test_the_profiles_pdf_has_one_page_per_jobcenter(generated, report_warehouse
 def test_without_chromium_the_html_is_written_and_the_reason_is_given(
     report_warehouse, tmp_path, monkeypatch
 ) -> None:
-    from ingest import report
+    from ingest.report import generate
 
     monkeypatch.setenv("JCW_DATA_DIR", str(report_warehouse.data_dir))
     monkeypatch.setenv("JCW_CHROMIUM", str(tmp_path / "no-such-chromium"))
-    paths = report.generate(LAST_PERIOD, out_dir=tmp_path / "out")
+    paths = generate.generate(LAST_PERIOD, out_dir=tmp_path / "out")
     assert paths.html.exists() and paths.pdf is None and paths.profiles_pdf is None
     assert "Chromium fehlt" in paths.pdf_problem
     assert not list((tmp_path / "out").rglob("*.pdf"))
@@ -230,7 +230,7 @@ def test_without_chromium_the_html_is_written_and_the_reason_is_given(
 
 def test_reporting_marts_are_published() -> None:
     """The warehouse's publish() must copy the reporting marts into the BI snapshot."""
-    from ingest import warehouse
-    from ingest.report import REPORTING_TABLES
+    from ingest.report.data import REPORTING_TABLES
+    from ingest.warehouse import publish
 
-    assert set(REPORTING_TABLES) <= set(warehouse.PUBLISHED_TABLES)
+    assert set(REPORTING_TABLES) <= set(publish.PUBLISHED_TABLES)

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import settings
+from ingest.core import settings
 from tests.dbt_project.reports import Gemeinde, months, write_accepted
 
 A, B, C, D = "03157", "03159", "03257", "06414"
@@ -37,7 +37,7 @@ def figures(ags: str, period: str) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
-    from ingest import warehouse
+    from ingest.warehouse import build
 
     root = tmp_path_factory.mktemp("marts") / "data"
     root.mkdir()
@@ -47,7 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
             for period in PERIODS:
                 elb, integ = figures(ags, period)
                 write_accepted(root, ags, period, [Gemeinde(f"{ags}001", "Ort", elb, integ)])
-        warehouse.build(None, full_refresh=True, as_of="2026-04-10")
+        build.build(None, full_refresh=True, as_of="2026-04-10")
         db = root / "warehouse" / "build.duckdb"
         con = duckdb.connect(str(db), read_only=True)
         try:

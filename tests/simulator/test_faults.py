@@ -83,7 +83,7 @@ def ags_of(name: str, **params) -> str:
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    from tests.fixtures.simulator import SimulatorProcess
+    from harness.simulator import SimulatorProcess
 
     process = SimulatorProcess(tmp_path_factory.mktemp("faults"), SCENARIO)
     yield process

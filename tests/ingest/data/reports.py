@@ -11,7 +11,7 @@ import io
 import json
 from decimal import Decimal
 
-from ingest import contract, registry
+from ingest.core import contract, registry
 
 NAMES = ["Göttingen", "Hann. Münden", "Duderstadt", "Bovenden", "Rosdorf", "Friedland"]
 

@@ -1,0 +1,201 @@
+"""The ``jcw`` subcommands of the pipeline: each one calls a stage and prints what happened."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ingest.core import periods as months
+from ingest.core import registry
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as written (exit code 2)."""
+
+
+def period_range(text: str) -> list[str]:
+    """``2026-10`` → [2026-10]; ``2026-10..2026-12`` → the three months, in order."""
+    first, sep, last = text.partition("..")
+    last = last if sep else first
+    for p in (first, last):
+        if not months.is_period(p):
+            raise UsageError(f"period {p!r} is not YYYY-MM")
+    if first > last:
+        raise UsageError(f"period range {text!r} ends before it starts")
+    return months.period_range(first, last)
+
+
+def _periods(values: list[str] | None) -> list[str]:
+    return [p for v in values or [] for p in period_range(v)]
+
+
+def _one_period(text: str, command: str) -> str:
+    period = period_range(text)
+    if len(period) != 1:
+        raise UsageError(f"{command} takes one period")
+    return period[0]
+
+
+def _jobcenters(values: list[str] | None) -> list[str]:
+    if not values:
+        return [jc.kreis_ags for jc in registry.jobcenters()]
+    known = registry.by_ags()
+    for ags in values:
+        if ags not in known:
+            raise UsageError(f"unknown jobcenter {ags!r}: not in the registry")
+    return list(values)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from ingest.collect import collector
+    from ingest.validate.run import process_pending
+
+    periods = _periods(args.period)
+    jobcenters = _jobcenters(args.jobcenter)
+    outcomes = collector.collect_many(jobcenters, periods, max_workers=args.workers)
+    counts = collector.summarize(outcomes)
+    print(
+        f"fetched {len(outcomes)} reports ({len(jobcenters)} jobcenters × {len(periods)} "
+        f"months): " + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
+    for o in outcomes:
+        if o["outcome"] == "failed":
+            print(f"  {o['kreis_ags']} {o['period']}: {o['reason']}")
+    result = process_pending(periods)
+    print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
+    return 1 if counts["failed"] else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ingest.cli.output import format_status
+    from ingest.notify.outbox import format_undelivered
+    from ingest.status.reconcile import reconcile
+
+    period = _one_period(args.period, "status")
+    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    rows = reconcile(period, today=today)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    print(format_status(period, rows, today))
+    stuck_mail = format_undelivered()
+    if stuck_mail:
+        print()
+        print(stuck_mail)
+    return 0
+
+
+_CONTENT_TYPES = {
+    ".json": "application/json",
+    ".csv": "text/csv",
+    ".txt": "text/csv",
+}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.cli.output import print_findings
+    from ingest.core.errors import ReportRejected
+    from ingest.validate.checks import validate_report
+    from ingest.validate.parse import parse_report
+    from ingest.validate.store import previous_accepted
+
+    _jobcenters([args.jobcenter])
+    period = _one_period(args.period, "check")
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/csv")
+    print(f"{path.name}: Jobcenter {args.jobcenter}, Berichtsmonat {period}")
+    try:
+        df = parse_report(body, content_type, kreis_ags=args.jobcenter, period=period)
+    except ReportRejected as exc:
+        print_findings("abgelehnt", [f.to_dict() for f in exc.findings], [])
+        return 1
+    # Exactly as the pipeline: history rules compare with the last accepted month, if any.
+    previous = previous_accepted(args.jobcenter, period)
+    verdict = validate_report(df, args.jobcenter, period, previous=previous).to_dict()
+    accepted = verdict["verdict"] == "accepted"
+    print_findings(
+        "angenommen" if accepted else "abgelehnt", verdict["findings"], verdict["warnings"]
+    )
+    print(f"{len(df)} Zeilen gelesen")
+    return 0 if accepted else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ingest.validate.run import process_pending
+
+    result = process_pending(_periods(args.period) or None)
+    print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from ingest.warehouse.build import build
+    from ingest.warehouse.publish import publish
+
+    summary = build(_periods(args.period) or None)
+    print(f"build: {summary}")
+    if args.publish:
+        print(f"published {publish()}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from ingest.warehouse.publish import publish
+
+    print(f"published {publish()}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ingest.warehouse.build import rebuild
+
+    print(f"rebuild: {rebuild()}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from ingest.warehouse.build import docs
+
+    print(f"dbt docs: {docs()}")
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    from ingest.notify.outbox import deliver_outbox
+
+    print(f"mail: {deliver_outbox()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest.report.generate import generate, latest_period
+
+    if args.period and not months.is_period(args.period):
+        raise UsageError(f"period {args.period!r} is not YYYY-MM")
+    period = args.period or latest_period()
+    out = Path(args.out) if args.out else None
+    paths = generate(period, out_dir=out, pdf=not args.no_pdf)
+    print(f"Bericht: {paths.html}")
+    print(f"PDF:     {paths.pdf}" if paths.pdf else f"PDF:     {paths.pdf_problem}")
+    print(f"Profile: {paths.profiles_dir}/<Kreisschlüssel>.html")
+    if paths.profiles_pdf:
+        print(f"         {paths.profiles_pdf} (eine Seite je Jobcenter)")
+    return 0
+
+
+def cmd_smtp_sink(args: argparse.Namespace) -> int:
+    from ingest.notify.smtp_sink import serve
+
+    try:
+        serve(args.host, args.port, Path(args.maildir).resolve())
+    except OSError as exc:
+        print(f"jcw smtp-sink: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,205 @@
+"""The landing zone: every report body as received, content-addressed and write-once.
+
+- ``landing/objects/<sha256[:2]>/<sha256>``: the raw bytes.
+- ``landing/records/<period>/<ags>/rNNNN.json``: metadata of revision N.
+
+A revision is (kreis_ags, period, sha256). The same bytes again are the same revision; new
+bytes become revision N+1. Two processes landing at once are safe: objects are created once
+by ``os.link``, and a record number is claimed by ``os.link`` too; the loser of a race rescans
+and either finds its bytes already landed or claims the next number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.collect.client import FetchedReport
+from ingest.core import layout
+from ingest.core.errors import ChecksumMismatch, JcwError
+from ingest.core.files import ContentConflict, write_json_once, write_once
+
+MAX_LANDING_RACES = 100
+
+
+@dataclass(frozen=True)
+class LandingRecord:
+    """Metadata of one landed revision (the JSON record, plus where it lives)."""
+
+    kreis_ags: str
+    period: str
+    revision: int
+    sha256: str
+    size: int
+    content_type: str
+    fetched_at: str
+    http_status: int
+    etag: str | None
+    last_modified: str | None
+    source_revision: int | None
+    url: str
+    path: Path = field(compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as stored (without ``path``)."""
+        d = asdict(self)
+        d.pop("path")
+        return d
+
+
+@dataclass(frozen=True)
+class LandedRevision:
+    """The outcome of :func:`land`."""
+
+    revision: int
+    sha256: str
+    record_path: Path
+    is_new: bool
+
+
+def _load_record(path: Path) -> LandingRecord:
+    try:
+        d = json.loads(path.read_bytes())
+        return LandingRecord(
+            kreis_ags=d["kreis_ags"],
+            period=d["period"],
+            revision=int(d["revision"]),
+            sha256=d["sha256"],
+            size=int(d["size"]),
+            content_type=d["content_type"],
+            fetched_at=d["fetched_at"],
+            http_status=int(d["http_status"]),
+            etag=d.get("etag"),
+            last_modified=d.get("last_modified"),
+            source_revision=d.get("source_revision"),
+            url=d["url"],
+            path=path,
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        parts = path.parts
+        raise ChecksumMismatch(
+            parts[-2], parts[-3], f"landing record {path.name} is unreadable ({exc})"
+        ) from None
+
+
+def revisions(kreis_ags: str, period: str) -> list[LandingRecord]:
+    """Every landed revision of one report, oldest first."""
+    d = layout.landing_record_dir(kreis_ags, period)
+    if not d.is_dir():
+        return []
+    recs = [_load_record(p) for p in d.iterdir() if layout.revision_of(p) is not None]
+    return sorted(recs, key=lambda r: r.revision)
+
+
+def has_revisions(kreis_ags: str, period: str) -> bool:
+    """True if at least one revision of the report has landed."""
+    d = layout.landing_record_dir(kreis_ags, period)
+    return d.is_dir() and any(layout.revision_of(p) is not None for p in d.iterdir())
+
+
+def latest(kreis_ags: str, period: str) -> LandingRecord | None:
+    """The newest landed revision of one report, if any."""
+    recs = revisions(kreis_ags, period)
+    return recs[-1] if recs else None
+
+
+def all_records(periods: Iterable[str] | None = None) -> list[LandingRecord]:
+    """Every landing record (optionally of some periods), by period, jobcenter, revision."""
+    root = layout.landing_records_root()
+    if not root.is_dir():
+        return []
+    wanted = sorted(set(periods)) if periods is not None else sorted(p.name for p in root.iterdir())
+    out: list[LandingRecord] = []
+    for period in wanted:
+        pdir = root / period
+        if not pdir.is_dir():
+            continue
+        for agsdir in sorted(pdir.iterdir()):
+            out.extend(revisions(agsdir.name, period))
+    return out
+
+
+def verify_all(periods: Iterable[str] | None = None) -> list[ChecksumMismatch]:
+    """Re-hash every landed object (optionally of some periods); the mismatches found.
+
+    Used before a rebuild from files: a flipped byte is reported, never repaired.
+    """
+    problems: list[ChecksumMismatch] = []
+    for record in all_records(periods):
+        try:
+            read_object(record)
+        except ChecksumMismatch as exc:
+            problems.append(exc)
+    return problems
+
+
+def land(
+    kreis_ags: str, period: str, fetched: FetchedReport, fetched_at: datetime
+) -> LandedRevision:
+    """Land a fetched body: store it once, record it as a new revision if its bytes are new."""
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    body = fetched.body
+    sha = hashlib.sha256(body).hexdigest()
+    try:
+        write_once(layout.landing_object(sha), body)
+    except ContentConflict:
+        raise ChecksumMismatch(
+            kreis_ags,
+            period,
+            f"landed object {sha} no longer matches its content address",
+        ) from None
+    for _ in range(MAX_LANDING_RACES):
+        recs = revisions(kreis_ags, period)
+        for r in recs:
+            if r.sha256 == sha:
+                return LandedRevision(r.revision, sha, r.path, is_new=False)
+        revision = (recs[-1].revision + 1) if recs else 1
+        path = layout.landing_record(kreis_ags, period, revision)
+        record = {
+            "kreis_ags": kreis_ags,
+            "period": period,
+            "revision": revision,
+            "sha256": sha,
+            "size": len(body),
+            "content_type": fetched.content_type,
+            "fetched_at": fetched_at.isoformat(),
+            "http_status": fetched.http_status,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "source_revision": fetched.source_revision,
+            "url": fetched.url,
+        }
+        try:
+            created = write_json_once(path, record)
+        except ContentConflict:
+            continue  # another writer claimed this number first: rescan
+        return LandedRevision(revision, sha, path, is_new=created)
+    raise JcwError(kreis_ags, period, "could not claim a revision number (too many races)")
+
+
+def read_object(record: LandingRecord) -> bytes:
+    """The landed bytes of a revision, re-hashed; ChecksumMismatch if they changed."""
+    path = layout.landing_object(record.sha256)
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        raise ChecksumMismatch(
+            record.kreis_ags,
+            record.period,
+            f"landed object of revision {record.revision} is missing ({record.sha256})",
+        ) from None
+    actual = hashlib.sha256(body).hexdigest()
+    if actual != record.sha256:
+        raise ChecksumMismatch(
+            record.kreis_ags,
+            record.period,
+            f"landed object of revision {record.revision} is corrupt: sha256 is {actual}, "
+            f"expected {record.sha256}",
+        )
+    return body

@@ -1,0 +1,152 @@
+"""The layout of the data directory: the one module that knows where each kind of file lives.
+
+Every path below ``JCW_DATA_DIR`` (default ``data/`` below the project root) is built here;
+the stage that writes a kind of file reads and writes it through these functions, and every
+other module asks that stage. See docs/architecture.md for what each file holds.
+
+    landing/objects/<sha[:2]>/<sha>                raw report bytes          collect.landing
+    landing/records/<period>/<ags>/rNNNN.json      one record per revision   collect.landing
+    fetch_log/<period>/<ags>.json                  last fetch outcome        collect.fetch_log
+    events/, events/{inbox,done,invalid}/          event files               collect.events
+    validation/<period>/<ags>/rNNNN.json           every verdict             validate.store
+    quarantine/<period>/<ags>/rNNNN.json           rejected revisions        validate.store
+    accepted/<period>/<ags>/rNNNN.parquet          accepted canonical rows   validate.store
+    outbox/{pending,sent}/<key>.eml                alert mail                notify.outbox
+    mail/                                          Maildir of the local SMTP sink
+    warehouse/                                     dbt build, BI snapshot    warehouse
+    docs/{validation,dbt,report}/                  generated pages
+    airflow/                                       AIRFLOW_HOME of the embedded default
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest.core import settings
+
+REVISION_FILE = re.compile(r"r([0-9]{4,})\.(json|parquet)", re.ASCII)
+
+
+def data_dir() -> Path:
+    """Root of every file the product writes (landing zone, results, warehouse, mail)."""
+    return Path(os.environ.get("JCW_DATA_DIR", settings.PROJECT_ROOT / "data")).resolve()
+
+
+def revision_name(revision: int, suffix: str = ".json") -> str:
+    """``r0003.json``: the file name of a revision."""
+    return f"r{revision:04d}{suffix}"
+
+
+def revision_of(path: Path) -> int | None:
+    """The revision number of a revision file name, or None for any other name."""
+    match = REVISION_FILE.fullmatch(path.name)
+    return int(match.group(1)) if match else None
+
+
+# --------------------------------------------------------------------------- landing
+
+
+def landing_dir() -> Path:
+    return data_dir() / "landing"
+
+
+def landing_object(sha256: str) -> Path:
+    """Where the bytes with this hash live."""
+    return landing_dir() / "objects" / sha256[:2] / sha256
+
+
+def landing_records_root() -> Path:
+    return landing_dir() / "records"
+
+
+def landing_record_dir(kreis_ags: str, period: str) -> Path:
+    return landing_records_root() / period / kreis_ags
+
+
+def landing_record(kreis_ags: str, period: str, revision: int) -> Path:
+    return landing_record_dir(kreis_ags, period) / revision_name(revision)
+
+
+def fetch_log(kreis_ags: str, period: str) -> Path:
+    return data_dir() / "fetch_log" / period / f"{kreis_ags}.json"
+
+
+def events_dir() -> Path:
+    """Where event files arrive; ``inbox/``, ``done/`` and ``invalid/`` lie below it."""
+    return data_dir() / "events"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validation_root() -> Path:
+    return data_dir() / "validation"
+
+
+def verdict(kreis_ags: str, period: str, revision: int) -> Path:
+    return validation_root() / period / kreis_ags / revision_name(revision)
+
+
+def verdict_files(period: str | None = None) -> Iterator[Path]:
+    """Every verdict file (of one period), in name order; temp files left out."""
+    root = validation_root()
+    pattern = f"{period}/*/r*.json" if period else "*/*/r*.json"
+    for path in sorted(root.glob(pattern)) if root.is_dir() else []:
+        if revision_of(path) is not None:
+            yield path
+
+
+def quarantine(kreis_ags: str, period: str, revision: int) -> Path:
+    return data_dir() / "quarantine" / period / kreis_ags / revision_name(revision)
+
+
+def accepted_root() -> Path:
+    return data_dir() / "accepted"
+
+
+def accepted(kreis_ags: str, period: str, revision: int) -> Path:
+    return accepted_root() / period / kreis_ags / revision_name(revision, ".parquet")
+
+
+def accepted_files(kreis_ags: str | None = None) -> Iterator[tuple[str, str, int, Path]]:
+    """``(kreis_ags, period, revision, path)`` of every accepted file (of one jobcenter)."""
+    root = accepted_root()
+    for path in root.glob(f"*/{kreis_ags or '*'}/r*.parquet") if root.is_dir() else []:
+        revision = revision_of(path)
+        if revision is not None:
+            yield path.parent.name, path.parent.parent.name, revision, path
+
+
+# --------------------------------------------------------------------------- the rest
+
+
+def outbox_dir() -> Path:
+    return data_dir() / "outbox"
+
+
+def outbox(kind: str) -> Path:
+    """``outbox/pending`` or ``outbox/sent``."""
+    return outbox_dir() / kind
+
+
+def maildir() -> Path:
+    """The Maildir of the local SMTP sink (embedded default only)."""
+    return data_dir() / "mail"
+
+
+def warehouse_dir() -> Path:
+    """The dbt build database, its artifacts and the published snapshot."""
+    return data_dir() / "warehouse"
+
+
+def docs_dir(kind: str) -> Path:
+    """Generated pages: ``validation``, ``dbt`` or ``report``."""
+    return data_dir() / "docs" / kind
+
+
+def airflow_dir() -> Path:
+    """AIRFLOW_HOME of the embedded default; also holds the warehouse watermark."""
+    return data_dir() / "airflow"

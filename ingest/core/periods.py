@@ -1,0 +1,107 @@
+"""Reporting months and the reporting calendar: the one module for months and dates.
+
+A period is a reporting month written ``YYYY-MM`` with ASCII digits only, matched in full
+(no trailing newline, no Unicode digits). The calendar is the contract's: reports for month
+M are due on :data:`DUE_DAY` of M+1, and figures stay provisional for
+:data:`WARTEZEIT_MONTHS` months (the BA's Wartezeit). The due day, the Wartezeit and the
+first month of SGB II are defined once, as the ``vars`` of ``dbt_project/dbt_project.yml``,
+which dbt reads natively; this module reads the same values, so the warehouse, the DAGs, the
+CLI and the mails cannot disagree about them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ingest.core import settings
+
+# The pattern of a period, without anchors (JSON schemas add ``^`` and ``$``).
+PERIOD_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
+_PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
+
+
+class InvalidPeriod(ValueError):
+    """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range)."""
+
+
+def _read_calendar() -> tuple[int, int, str]:
+    """(due day, Wartezeit in months, first period) from the vars of dbt_project.yml."""
+    import yaml
+
+    with open(settings.DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as f:
+        variables = yaml.safe_load(f)["vars"]
+    first = str(variables["first_period"])
+    if not _PERIOD.fullmatch(first):
+        raise ValueError(f"dbt_project.yml: var first_period {first!r} is not YYYY-MM")
+    return int(variables["due_day"]), int(variables["wartezeit_months"]), first
+
+
+# Reports for month M are due on this day of M+1.
+# Figures are provisional for this many months (the BA's Wartezeit), final after that.
+# The first reporting month of SGB II.
+DUE_DAY, WARTEZEIT_MONTHS, FIRST_PERIOD = _read_calendar()
+
+
+def is_period(text: object) -> bool:
+    """True if ``text`` is a reporting month ``YYYY-MM`` (ASCII digits, nothing around it)."""
+    return isinstance(text, str) and _PERIOD.fullmatch(text) is not None
+
+
+def parse_period(text: object) -> str:
+    """``text`` as a period; :class:`InvalidPeriod` naming the value otherwise."""
+    if not is_period(text):
+        raise InvalidPeriod(f"period {text!r} is not a month YYYY-MM")
+    return text  # type: ignore[return-value]
+
+
+def month_index(period: str) -> int:
+    """Months since year 0: consecutive months differ by one."""
+    period = parse_period(period)
+    return int(period[:4]) * 12 + int(period[5:]) - 1
+
+
+def period_of_index(index: int) -> str:
+    """The period of a :func:`month_index`."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def shift(period: str, months: int) -> str:
+    """``period`` shifted by ``months`` (negative: earlier)."""
+    return period_of_index(month_index(period) + months)
+
+
+def period_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` inclusive; InvalidPeriod if reversed or malformed."""
+    start, end = month_index(first), month_index(last)
+    if start > end:
+        raise InvalidPeriod(f"period range {first}..{last} is reversed")
+    return [period_of_index(i) for i in range(start, end + 1)]
+
+
+def parse_range(text: str) -> list[str]:
+    """``2026-10`` → ``[2026-10]``; ``2026-10..2026-12`` → the three months, in order."""
+    first, sep, last = text.partition("..")
+    return period_range(first, last if sep else first)
+
+
+def period_of(day: date) -> str:
+    """The month a day lies in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def due_date(period: str) -> date:
+    """The day the reports of ``period`` are due: DUE_DAY of the following month."""
+    following = shift(period, 1)
+    return date(int(following[:4]), int(following[5:]), DUE_DAY)
+
+
+def latest_complete_period(day: date) -> str:
+    """The last month that has ended before ``day`` (the month before ``day``'s month)."""
+    return shift(period_of(day), -1)
+
+
+def overdue_period(day: date) -> str:
+    """The latest month whose due date lies before ``day``."""
+    latest = latest_complete_period(day)
+    return latest if day > due_date(latest) else shift(latest, -1)

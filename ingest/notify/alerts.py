@@ -1,0 +1,57 @@
+"""Who gets which mail, once: rejections, checksum alerts, reminders, the warnings digest.
+
+Each function builds the German text (:mod:`ingest.notify.texts`) and queues it in the
+outbox under a dedup key, so a re-run never mails twice. Delivery is
+:func:`ingest.notify.outbox.deliver_outbox`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from ingest.core import registry, settings
+from ingest.notify import texts
+from ingest.notify.outbox import queue_mail
+
+
+def queue_rejection(verdict: dict[str, Any]) -> bool:
+    """Queue the rejection mail to the jobcenter and the team (once per revision content)."""
+    ags = verdict["kreis_ags"]
+    to = [settings.TEAM_EMAIL]
+    with contextlib.suppress(KeyError):
+        to.insert(0, registry.get(ags).contact_email)
+    subject, body = texts.rejection_mail(verdict)
+    key = f"rejection:{ags}:{verdict['period']}:{verdict['sha256']}"
+    return queue_mail(key, to, subject, body)
+
+
+def queue_checksum_alert(verdict: dict[str, Any]) -> bool:
+    """Queue a mail to the team: a landed file no longer matches its checksum."""
+    subject, body = texts.checksum_mail(verdict)
+    key = (
+        f"checksum:{verdict['kreis_ags']}:{verdict['period']}:{verdict.get('sha256')}:"
+        f"{verdict.get('revision')}"
+    )
+    return queue_mail(key, [settings.TEAM_EMAIL], subject, body)
+
+
+def queue_digest(day: date, verdicts: list[dict[str, Any]]) -> bool:
+    """Queue the team's digest of the warnings of reports accepted on ``day`` (once a day)."""
+    subject, body = texts.digest_mail(day, verdicts)
+    return queue_mail(f"digest:{day.isoformat()}", [settings.TEAM_EMAIL], subject, body)
+
+
+def queue_reminders(period: str, due: date, today: date, missing: list[str]) -> int:
+    """Remind each missing jobcenter once, and tell the team who is missing; mails queued."""
+    queued = 0
+    for ags in missing:
+        subject, body = texts.reminder_mail(ags, period, due)
+        to = [registry.get(ags).contact_email]
+        queued += queue_mail(f"reminder:{period}:{ags}", to, subject, body)
+    if missing:
+        subject, body = texts.missing_list_mail(period, due, today, missing)
+        key = f"reminder-team:{period}:{','.join(missing)}"
+        queued += queue_mail(key, [settings.TEAM_EMAIL], subject, body)
+    return queued

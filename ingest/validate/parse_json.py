@@ -1,0 +1,104 @@
+"""The JSON wire format: ``{"kreis_ags", "period", "erstellt_am", "software", "zeilen"}``.
+
+The top level names the jobcenter and the month once; each entry of ``zeilen`` is one
+Gemeinde's row. Each row becomes ``(row number, {column: value})`` with the top level's
+``kreis_ags`` and ``period`` added.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ingest.core import contract
+from ingest.validate.reading import Findings, decode
+
+
+def read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], Findings]:
+    """``(records, findings)`` of a JSON body; findings about the file as a whole stop early."""
+    f = Findings("en")
+    f.values = "json"
+    doc = _document(body, f)
+    if doc is None:
+        return [], f
+    top = {}
+    for key in ("kreis_ags", "period"):
+        if not isinstance(doc[key], str):
+            f.whole(
+                "not_text",
+                f"Feld „{key}“ muss Text sein (in Anführungszeichen).",
+                value=doc[key],
+                column=key,
+            )
+        top[key] = doc[key]
+    rows = doc["zeilen"]
+    if not isinstance(rows, list):
+        f.whole("invalid_json", "Das Feld „zeilen“ muss eine Liste sein.")
+        return [], f
+    return _rows(rows, top, f), f
+
+
+def _document(body: bytes, f: Findings) -> dict[str, Any] | None:
+    """The top-level object with its required keys, or None with a finding."""
+    text, _problem = decode(body, "utf-8")
+    if text is None:
+        f.whole("encoding", "Die JSON-Datei ist nicht in UTF-8 kodiert.")
+        return None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):
+            f.whole(
+                "truncated",
+                "Die JSON-Datei endet vorzeitig: sie wurde vermutlich unvollständig erzeugt "
+                "oder übertragen.",
+            )
+        else:
+            f.whole(
+                "invalid_json",
+                f"Die JSON-Datei ist nicht lesbar: Fehler in Zeile {exc.lineno}, "
+                f"Spalte {exc.colno} ({exc.msg}).",
+            )
+        return None
+    if not isinstance(doc, dict):
+        f.whole("invalid_json", "Die JSON-Datei muss ein Objekt mit dem Feld „zeilen“ sein.")
+        return None
+    for key in ("kreis_ags", "period", "zeilen"):
+        if key not in doc:
+            f.whole("missing_column", f"Pflichtfeld „{key}“ fehlt.", column=key)
+    for key in doc:
+        if key not in contract.JSON_TOP_LEVEL_KEYS:
+            f.whole(
+                "unknown_column",
+                f"Unbekanntes Feld „{key}“ auf oberster Ebene.",
+                value=key,
+            )
+    return None if f else doc
+
+
+def _rows(rows: list[Any], top: dict[str, Any], f: Findings) -> list[tuple[int, dict[str, Any]]]:
+    """The records of ``zeilen``; missing and unknown fields to ``f``."""
+    records: list[tuple[int, dict[str, Any]]] = []
+    allowed = set(contract.JSON_ROW_COLUMNS)
+    objects = [(i, row) for i, row in enumerate(rows, start=1) if isinstance(row, dict)]
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            f.row("not_object", i, None, type(row).__name__)
+    # A field absent from (or unknown in) every row is a column problem, named once.
+    for col in contract.JSON_ROW_COLUMNS:
+        if objects and all(col not in row for _, row in objects):
+            f.whole("missing_column", f"Pflichtfeld „{col}“ fehlt in allen Zeilen.", column=col)
+    unknown = {k for _, row in objects for k in row if k not in allowed}
+    for key in sorted(unknown):
+        if all(key in row for _, row in objects):
+            f.whole("unknown_column", f"Unbekanntes Feld „{key}“ in allen Zeilen.", value=key)
+    for i, row in objects:
+        g = row.get("gemeinde_ags")
+        for col in contract.JSON_ROW_COLUMNS:
+            if col not in row and not f.has_whole():
+                f.row("missing_key", i, col, None, g)
+        for key in row:
+            if key not in allowed and not f.has_whole():
+                f.row("unknown_key", i, key, row[key], g)
+        records.append((i, {**top, **row}))
+    return records

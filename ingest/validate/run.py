@@ -1,0 +1,247 @@
+"""The validation stage: validate every landed revision that has no verdict yet.
+
+:func:`process_pending` reads each pending revision from the landing zone (re-hashed), parses
+it (:mod:`ingest.validate.parse`), validates it (:mod:`ingest.validate.checks`) and writes its
+outputs (:mod:`ingest.validate.store`): accepted Parquet, or a quarantine record and the
+rejection mail (:mod:`ingest.notify.alerts`); the verdict file last, so a run killed half-way
+leaves the revision pending and the next run completes it. Every output is write-once, so
+concurrent runs are safe. Then the validation pages of the months touched are rewritten.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.collect import landing
+from ingest.core.errors import ChecksumMismatch, ReportRejected
+from ingest.core.findings import Finding
+from ingest.notify import alerts
+from ingest.validate.checks import Verdict, validate_many
+from ingest.validate.pages import write_period_report
+from ingest.validate.parse import parse_report
+from ingest.validate.store import (
+    AcceptedIndex,
+    accepted_path,
+    as_datetime,
+    field_of,
+    pending_records,
+    write_accepted,
+    write_quarantine,
+    write_verdict,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CHECKSUM_RULE = "checksum_mismatch"
+CHECKSUM_MESSAGE = (
+    "Die gespeicherte Datei stimmt nicht mehr mit ihrer Prüfsumme überein (Speicherfehler "
+    "bei der Zentrale, nicht beim Jobcenter); die Datei wurde nicht verarbeitet."
+)
+# Months validated together: GX pays its fixed cost once per batch, not once per month
+# (a 20-year backfill has 262 months); a batch of 104 jobcenters × 12 months stays < 1 GiB.
+MONTHS_PER_BATCH = 12
+# Threads writing verdict, Parquet and quarantine files: each file is fsynced, and fsync
+# waits on the disk, not the CPU.
+WRITE_THREADS = 8
+
+
+def process_pending(periods: list[str] | None = None, *, now: datetime | None = None) -> dict:
+    """Validate every landed revision that has no verdict yet; write verdicts and outputs.
+
+    Months are validated in order, in batches of :data:`MONTHS_PER_BATCH`, so that each
+    report compares with the previous accepted month even when that month is validated in
+    the same call. Idempotent and safe to run concurrently (every output is write-once). A
+    checksum mismatch is recorded as a rejected verdict, alerts the team and raises
+    :class:`ChecksumMismatch` after everything else was processed.
+    Returns ``{"accepted", "rejected", "warnings", "periods"}`` counts of this call.
+    """
+    now = now or datetime.now(UTC)
+    counts = {"accepted": 0, "rejected": 0, "warnings": 0, "periods": 0}
+    mismatches: list[ChecksumMismatch] = []
+    by_period: dict[str, list[Any]] = {}
+    for record in pending_records(periods):
+        by_period.setdefault(field_of(record, "period"), []).append(record)
+    months = sorted(by_period)
+    history = AcceptedIndex()
+    for start in range(0, len(months), MONTHS_PER_BATCH):
+        batch = [r for p in months[start : start + MONTHS_PER_BATCH] for r in by_period[p]]
+        _validate_batch(batch, history, mismatches, counts, now)
+    if mismatches:
+        first = mismatches[0]
+        raise ChecksumMismatch(
+            first.kreis_ags,
+            first.period,
+            f"{len(mismatches)} landed file(s) no longer match their checksum; recorded as "
+            f"rejected ({CHECKSUM_RULE}) and the team was alerted. First: {first.reason}",
+        )
+    return counts
+
+
+def _validate_batch(
+    records: list[Any],
+    history: AcceptedIndex,
+    mismatches: list[ChecksumMismatch],
+    counts: dict[str, int],
+    now: datetime,
+) -> None:
+    """Validate and write the revisions of a few months; add to ``counts`` and ``history``."""
+    done: list[tuple[Verdict, Any, pd.DataFrame | None]] = []
+    parsed: list[tuple[Any, pd.DataFrame]] = []
+    for record in records:
+        verdict, df = _read_and_parse(record, mismatches)
+        if verdict is not None:
+            done.append((verdict, record, None))
+        else:
+            parsed.append((record, df))
+    for (record, df), verdict in zip(parsed, _validate_in_order(parsed, history), strict=True):
+        done.append((verdict, record, df))
+
+    with ThreadPoolExecutor(WRITE_THREADS) as pool:
+        wrote = list(pool.map(lambda d: _finish(*d, now), done))
+    written_periods = set()
+    for (verdict, _record, _df), ours in zip(done, wrote, strict=True):
+        if verdict.accepted:
+            history.add(
+                verdict.kreis_ags,
+                verdict.period,
+                verdict.revision,
+                accepted_path(verdict.kreis_ags, verdict.period, verdict.revision),
+            )
+        if not ours:
+            continue
+        written_periods.add(verdict.period)
+        counts["accepted" if verdict.accepted else "rejected"] += 1
+        counts["warnings"] += len(verdict.warnings)
+    for period in sorted(written_periods):
+        write_period_report(period)
+    counts["periods"] += len(written_periods)
+
+
+def _finish(verdict: Verdict, record: Any, df: pd.DataFrame | None, now: datetime) -> bool:
+    """Write the files of one verdict (accepted Parquet or quarantine + mail), verdict last.
+
+    Returns True if this call wrote the verdict (False: a concurrent run was first).
+    """
+    fetched_at = as_datetime(field_of(record, "fetched_at"))
+    doc = verdict.to_dict()
+    doc["fetched_at"] = fetched_at.isoformat()
+    doc["validated_at"] = now.isoformat()
+    if verdict.accepted:
+        write_accepted(
+            df,
+            verdict.kreis_ags,
+            verdict.period,
+            revision=verdict.revision,
+            sha256=verdict.sha256,
+            fetched_at=fetched_at,
+        )
+    else:
+        write_quarantine(doc)
+        if any(f.rule == CHECKSUM_RULE for f in verdict.findings):
+            alerts.queue_checksum_alert(doc)
+        else:
+            alerts.queue_rejection(doc)
+    return write_verdict(doc)
+
+
+def _read_and_parse(
+    record: Any, mismatches: list[ChecksumMismatch]
+) -> tuple[Verdict | None, pd.DataFrame | None]:
+    """Read a landed revision and parse it: ``(None, rows)``, or ``(rejected verdict, None)``
+    when its file fails the checksum (also appended to ``mismatches``) or cannot be parsed."""
+    ags, period = field_of(record, "kreis_ags"), field_of(record, "period")
+    revision, sha = int(field_of(record, "revision")), field_of(record, "sha256")
+    try:
+        body = landing.read_object(record)
+    except ChecksumMismatch as exc:
+        mismatches.append(exc)
+        ref = {"row": None, "gemeinde_ags": None, "column": None, "value": sha}
+        finding = Finding(CHECKSUM_RULE, "hard", CHECKSUM_MESSAGE, [ref])
+        verdict = Verdict(ags, period, "rejected", [finding], [], revision=revision, sha256=sha)
+        return verdict, None
+    try:
+        df = parse_report(body, field_of(record, "content_type"), kreis_ags=ags, period=period)
+    except ReportRejected as exc:
+        hard = [f for f in exc.findings if f.severity == "hard"] or exc.findings
+        soft = [f for f in exc.findings if f.severity != "hard" and f not in hard]
+        verdict = Verdict(ags, period, "rejected", hard, soft, revision=revision, sha256=sha)
+        return verdict, None
+    return None, df
+
+
+def _as_previous(df: pd.DataFrame, period: str, revision: int) -> pd.DataFrame:
+    """What the history rules read of a report once accepted (its Gemeinden and ELB)."""
+    return df[["gemeinde_ags", "gemeinde_name", "elb"]].assign(period=period, revision=revision)
+
+
+def _key(record: Any) -> tuple[str, str, int]:
+    """(kreis_ags, period, revision) of a landing record."""
+    return (
+        field_of(record, "kreis_ags"),
+        field_of(record, "period"),
+        int(field_of(record, "revision")),
+    )
+
+
+def _validate_in_order(
+    batch: list[tuple[Any, pd.DataFrame]], history: AcceptedIndex
+) -> list[Verdict]:
+    """Validate parsed reports of several months in as few GX runs as possible.
+
+    A report's history rules compare with the latest accepted revision of an earlier month,
+    which may be a report of this very batch whose verdict is not known yet. The first run
+    assumes every report of the batch is accepted; then only the reports whose comparison
+    changed because an earlier report was rejected are validated again, until nothing
+    changes. Rejections are rare: a batch needs one GX run, plus one for each round of
+    rejections that changes a comparison, instead of one run per month.
+    """
+    import pandas as pd
+
+    keys = [_key(record) for record, _ in batch]
+    by_ags: dict[str, list[int]] = {}
+    for i, (ags, _period, _revision) in enumerate(keys):
+        by_ags.setdefault(ags, []).append(i)
+    verdicts: list[Verdict | None] = [None] * len(batch)
+    compared: list[tuple | None] = [None] * len(batch)
+    disk_frames: dict[Path, pd.DataFrame] = {}
+
+    def comparison(i: int) -> tuple | None:
+        """(period, revision, source) of what report ``i`` compares with, or None."""
+        ags, period, _revision = keys[i]
+        best = history.latest_before(ags, period)
+        for j in by_ags[ags]:
+            p, r = keys[j][1], keys[j][2]
+            earlier = p < period and (verdicts[j] is None or verdicts[j].accepted)
+            if earlier and (best is None or (p, r) > best[:2]):
+                best = (p, r, j)
+        return best
+
+    def frame(ref: tuple | None) -> pd.DataFrame | None:
+        if ref is None:
+            return None
+        period, revision, source = ref
+        if isinstance(source, int):
+            return _as_previous(batch[source][1], period, revision)
+        if source not in disk_frames:
+            disk_frames[source] = pd.read_parquet(source)
+        return disk_frames[source]
+
+    while True:
+        todo = []
+        for i in range(len(batch)):
+            ref = comparison(i)
+            if verdicts[i] is None or ref != compared[i]:
+                compared[i] = ref
+                todo.append(i)
+        if not todo:
+            break
+        reports = [(keys[i][0], keys[i][1], batch[i][1], frame(compared[i])) for i in todo]
+        for i, verdict in zip(todo, validate_many(reports), strict=True):
+            verdict.revision = keys[i][2]
+            verdict.sha256 = field_of(batch[i][0], "sha256")
+            verdicts[i] = verdict
+    return verdicts  # type: ignore[return-value]

@@ -1,0 +1,210 @@
+"""The warehouse build: one ``dbt build`` over the files, incremental by month.
+
+``build`` runs dbt once (:mod:`ingest.warehouse.dbt`) against ``warehouse/build.duckdb``,
+rebuilding only the months whose files changed (and the § 48a windows they move);
+:func:`plan_build` falls back to a full build when that would not be safe. ``rebuild``
+deletes the build database and builds everything again from the files, then publishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from ingest.core import layout, settings
+from ingest.core import periods as months
+from ingest.core.errors import BuildFailed, ChecksumMismatch
+from ingest.warehouse.dbt import (
+    BUILD_DB,
+    FAILED_STATUSES,
+    exclusive,
+    read_run_results,
+    run_dbt,
+    tail,
+    target_dir,
+    warehouse_dir,
+)
+from ingest.warehouse.state import read_state, write_state
+
+log = logging.getLogger(__name__)
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+
+
+def build(
+    periods: list[str] | None = None, *, full_refresh: bool = False, as_of: str | None = None
+) -> dict:
+    """Run one ``dbt build``; return a summary. Raises BuildFailed naming the failed nodes.
+
+    ``periods`` are the reporting months whose files changed: only they (and the § 48a
+    windows of the 12 months after each) are rebuilt. ``None`` or an empty list reads
+    every file. ``as_of`` (``YYYY-MM-DD``) is the reference date for ``is_final`` and
+    overdue reports; ``None`` means the due date of the latest month with data.
+    """
+    periods = _checked_periods(periods or [])
+    if as_of is not None and not _DATE.fullmatch(as_of):
+        raise BuildFailed(None, None, f"as_of {as_of!r} is not a date YYYY-MM-DD")
+    wh = warehouse_dir()
+    wh.mkdir(parents=True, exist_ok=True)
+    with exclusive(wh / ".build.lock"):
+        project = project_fingerprint()
+        periods, full_refresh, plan = plan_build(
+            periods, full_refresh, read_state(wh), (wh / BUILD_DB).exists(), project
+        )
+        log.info("warehouse build plan: %s", plan)
+        state = {
+            "status": "running",
+            "periods": periods,
+            "full_refresh": full_refresh,
+            "project": project,
+            "plan": plan,
+        }
+        write_state(wh, state)
+        results = _dbt_build(full_refresh, periods, as_of, state, wh)
+        summary = {
+            "status": "success",
+            "periods": periods,
+            "full_refresh": full_refresh,
+            "project": project,
+            "plan": plan,
+            "invocation_id": results.get("metadata", {}).get("invocation_id"),
+            "nodes": len(results.get("results", [])),
+            "dbt_elapsed_s": round(results.get("elapsed_time", 0.0), 3),
+        }
+        write_state(wh, summary)
+        log.info("warehouse build succeeded: %s", summary)
+        return summary
+
+
+def _dbt_build(
+    full_refresh: bool, periods: list[str], as_of: str | None, state: dict, wh: Path
+) -> dict:
+    """Run ``dbt build`` and return its run results; BuildFailed (state saved) if it failed."""
+    # Unit tests check the SQL logic, not the data: they run in CI (``unit_tests``).
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    # A dbt that fails before running anything leaves no run_results.json: never read
+    # the previous run's.
+    (target_dir() / "run_results.json").unlink(missing_ok=True)
+    proc = run_dbt(args, periods=periods, as_of=as_of)
+    results = read_run_results(target_dir())
+    failed = [r["unique_id"] for r in results.get("results", []) if r["status"] in FAILED_STATUSES]
+    if proc.returncode != 0 or failed:
+        state.update(status="failed", failed_nodes=failed)
+        write_state(wh, state)
+        reason = (
+            "dbt build failed: " + ", ".join(failed)
+            if failed
+            else f"dbt build exited with {proc.returncode}: {tail(proc.stdout)}"
+        )
+        raise BuildFailed(None, None, reason)
+    return results
+
+
+def unit_tests() -> dict[str, str]:
+    """Run the dbt unit tests against the build database; return ``{unit test: status}``.
+
+    ``build`` leaves them out (they test SQL logic on fixed inputs, not the data); CI runs
+    them here. Raises BuildFailed when dbt fails before running any of them.
+    """
+    wh = warehouse_dir()
+    wh.mkdir(parents=True, exist_ok=True)
+    with exclusive(wh / ".build.lock"):
+        (target_dir() / "run_results.json").unlink(missing_ok=True)
+        proc = run_dbt(["test", "--resource-type", "unit_test"])
+        results = read_run_results(target_dir()).get("results", [])
+    if not results:
+        raise BuildFailed(None, None, f"dbt unit tests did not run: {tail(proc.stdout)}")
+    return {r["unique_id"]: r["status"] for r in results}
+
+
+def rebuild(as_of: str | None = None) -> dict:
+    """Delete the build database, rebuild every table from the files, then publish.
+
+    First re-hashes every landed object: a file that fails its checksum stops the rebuild
+    (ChecksumMismatch) before anything is deleted, so the damage is reported, never built on.
+    """
+    from ingest.collect import landing
+
+    problems = landing.verify_all()
+    if problems:
+        raise ChecksumMismatch(
+            None,
+            None,
+            f"{len(problems)} landed file(s) fail their checksum, first: {problems[0]}; "
+            "nothing was rebuilt (docs/operations.md §8)",
+        )
+    wh = warehouse_dir()
+    wh.mkdir(parents=True, exist_ok=True)
+    with exclusive(wh / ".build.lock"):
+        for name in (BUILD_DB, f"{BUILD_DB}.wal", "build_state.json"):
+            (wh / name).unlink(missing_ok=True)
+    summary = build(None, full_refresh=True, as_of=as_of)
+    from ingest.warehouse.publish import publish
+
+    summary["snapshot"] = str(publish())
+    return summary
+
+
+def docs() -> Path:
+    """Generate the dbt docs site into ``<JCW_DATA_DIR>/docs/dbt``; return that folder."""
+    out = layout.docs_dir("dbt")
+    out.mkdir(parents=True, exist_ok=True)
+    with exclusive(warehouse_dir() / ".build.lock"):
+        proc = run_dbt(["docs", "generate"], target_path=out)
+    if proc.returncode != 0:
+        raise BuildFailed(None, None, f"dbt docs generate failed: {tail(proc.stdout)}")
+    return out
+
+
+def plan_build(
+    periods: list[str], full_refresh: bool, previous: dict, db_exists: bool, project: str
+) -> tuple[list[str], bool, str]:
+    """Which months to build and whether to refresh every table, with the reason.
+
+    An incremental build is only safe on top of a finished build of the same dbt project:
+    a fresh warehouse builds everything, a changed project refreshes everything (old rows
+    were computed by the old SQL), and the months of an unfinished build are carried over.
+    """
+    if not db_exists:
+        return [], full_refresh, "no build database yet: build every month"
+    if previous.get("project") != project:
+        return [], True, "the dbt project changed since the last build: full refresh"
+    if previous.get("status") != "success":
+        pending = previous.get("periods")
+        if periods and pending:
+            merged = sorted(set(periods) | set(pending))
+            return merged, full_refresh, "the last build did not finish: its months are added"
+        return [], full_refresh, "the last build did not finish: build every month"
+    if not periods:
+        return [], full_refresh, "every month asked for"
+    return periods, full_refresh, f"{len(periods)} month(s) asked for"
+
+
+def project_fingerprint() -> str:
+    """SHA-256 over the dbt project's source files (models, macros, seeds, tests, config)."""
+    digest = hashlib.sha256()
+    root = settings.DBT_PROJECT_DIR
+    skip = {"target", "logs", "dbt_packages"}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] in skip or path.suffix not in _PROJECT_SUFFIXES:
+            continue
+        if rel.parts[0].startswith("seeds") and rel.parts[0] != settings.SEEDS_DIR_NAME:
+            continue  # another seeds directory (JCW_SEEDS_DIR), not the one dbt reads
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _checked_periods(periods: list[str]) -> list[str]:
+    for p in periods:
+        if not months.is_period(p):
+            raise BuildFailed(None, str(p), "not a reporting month YYYY-MM")
+    return sorted(set(periods))
