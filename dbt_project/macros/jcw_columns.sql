@@ -1,4 +1,4 @@
-{#- The measures of submission contract v1 (ingest/contract.py), grouped as the marts use them. -#}
+{#- The measures of submission contract v1 (ingest/core/contract.py), grouped as the marts use them. -#}
 
 {% macro jcw_stock_columns() -%}
     {{ return([
@@ -26,4 +26,9 @@
 
 {% macro jcw_measure_columns() -%}
     {{ return(jcw_count_columns() + jcw_money_columns()) }}
+{%- endmacro %}
+
+{#- The totals whose change the national report also shows over the same jobcenters. -#}
+{% macro jcw_same_change_columns() -%}
+    {{ return(["personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner"]) }}
 {%- endmacro %}

@@ -30,22 +30,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#-
-    A source relation whose external_location lists the months of JCW_BUILD_PERIODS: its one
-    path with the directory @PERIOD@ becomes one path per month (`*` for every month).
-    Expanded at run time, so the parsed sources never change with the months.
--#}
-{% macro jcw_source(source_name, table_name) -%}
-    {%- set relation = source(source_name, table_name) | string -%}
-    {%- if not execute or "@PERIOD@" not in relation -%}
-        {{ return(relation) }}
-    {%- endif -%}
-    {%- set before, after = relation.split("@PERIOD@") -%}
-    {%- set prefix = before.split("'")[-1] -%}
-    {%- set suffix = after.split("'")[0] -%}
-    {{ return(before ~ (jcw_periods() or ["*"]) | join(suffix ~ "', '" ~ prefix) ~ after) }}
-{%- endmacro %}
-
 {% macro jcw_shift_period(period, months) -%}
     {%- set idx = (period[0:4] | int) * 12 + (period[5:7] | int) - 1 + months -%}
     {{ return("%04d-%02d" | format(idx // 12, idx % 12 + 1)) }}
@@ -87,6 +71,11 @@
     cast({{ period }} || '-01' as date)
 {%- endmacro %}
 
+{#- The day the reports of a 'YYYY-MM' expression are due: var due_day of the month after. -#}
+{% macro jcw_due_date(period) -%}
+    cast({{ jcw_month_start(period) }} + interval 1 month + interval ({{ var("due_day") }} - 1) day as date)
+{%- endmacro %}
+
 {#- The reference date of the build (env var JCW_BUILD_AS_OF); SQL expression of type date. -#}
 {% macro jcw_as_of(latest_period_expr) -%}
     {%- do jcw_no_var("as_of", "JCW_BUILD_AS_OF") -%}
@@ -97,6 +86,6 @@
         {%- endif -%}
         date '{{ as_of }}'
     {%- else -%}
-        cast({{ jcw_month_start(latest_period_expr) }} + interval 1 month + interval ({{ var("due_day") }} - 1) day as date)
+        {{ jcw_due_date(latest_period_expr) }}
     {%- endif -%}
 {%- endmacro %}

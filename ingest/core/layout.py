@@ -90,13 +90,21 @@ def verdict(kreis_ags: str, period: str, revision: int) -> Path:
     return validation_root() / period / kreis_ags / revision_name(revision)
 
 
-def verdict_files(period: str | None = None) -> Iterator[Path]:
-    """Every verdict file (of one period), in name order; temp files left out."""
-    root = validation_root()
+def verdict_files(period: str | None = None, *, root: Path | None = None) -> Iterator[Path]:
+    """Every verdict file (of one period), in name order; temp files left out.
+
+    ``root`` is the validation folder (default: the data directory's).
+    """
+    root = root or validation_root()
     pattern = f"{period}/*/r*.json" if period else "*/*/r*.json"
     for path in sorted(root.glob(pattern)) if root.is_dir() else []:
         if revision_of(path) is not None:
             yield path
+
+
+def verdict_period(path: Path) -> str:
+    """The period of a verdict file (its folder ``validation/<period>/<ags>/``)."""
+    return path.parent.parent.name
 
 
 def quarantine(kreis_ags: str, period: str, revision: int) -> Path:

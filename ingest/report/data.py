@@ -18,6 +18,10 @@ REPORTING_TABLES: tuple[str, ...] = (
     "target_achievement",
     "ranking_jobcenter_month",
     "comparison_group",
+    "report_national_month",
+    "report_jobcenter_month",
+    "report_target_summary",
+    "report_comparison_groups",
 )
 # Marts of the warehouse the report reads.
 WAREHOUSE_TABLES: tuple[str, ...] = (
@@ -31,6 +35,7 @@ WAREHOUSE_TABLES: tuple[str, ...] = (
 )
 TREND_MONTHS = 24
 MOVERS = 5
+# Totals whose change is also shown over the jobcenters reporting in both months.
 SAME_COLUMNS = ("personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner")
 STATUSES = ("accepted", "rejected", "received", "missing")
 
@@ -77,27 +82,8 @@ def _check_tables(con, period: str) -> None:
 def load(con, period: str) -> ReportData:
     """Read every figure of the report for ``period`` from an open snapshot connection."""
     _check_tables(con, period)
-    first = shift(period, -(TREND_MONTHS - 1))
-    national = _rows(
-        con,
-        "select n.*, coalesce(d.is_final, false) as is_final from national_month n "
-        "left join dim_period d on n.period = d.period "
-        "where n.period between ? and ? order by n.period",
-        [first, period],
-    )
-    if not national or national[-1]["period"] != period:
-        latest = con.execute("select max(period) from national_month").fetchone()[0]
-        raise ReportFailed(
-            None, period, f"no data for this month in the snapshot (latest month: {latest})"
-        )
-    lands = _rows(
-        con,
-        "select l.*, coalesce(d.land_name, l.land) as land_name from land_month l "
-        "left join (select distinct land, land_name from dim_jobcenter) d on l.land = d.land "
-        "where l.period = ? order by l.land",
-        [period],
-    )
-    jobcenters = _load_jobcenters(con, period)
+    national = _national(con, period)
+    current = national[-1]
     statuses = _rows(
         con,
         "select s.*, j.name, j.land from submission_status s "
@@ -105,80 +91,60 @@ def load(con, period: str) -> ReportData:
         "order by s.kreis_ags",
         [period],
     )
-    status_counts = dict.fromkeys(STATUSES, 0)
-    for s in statuses:
-        status_counts[s["status"]] = status_counts.get(s["status"], 0) + 1
-    incomplete = [s for s in statuses if s["status"] != "accepted"]
-    late = [s for s in statuses if s["timeliness"] == "late"]
-    movable = [j for j in jobcenters if j["elb_change_pct"] is not None]
-    movable.sort(key=lambda j: (j["elb_change_pct"], j["kreis_ags"]))
-    movers_down = movable[:MOVERS]
-    movers_up = sorted(movable[-MOVERS:], key=lambda j: (-j["elb_change_pct"], j["kreis_ags"]))
     year = int(period[:4])
-    targets = _rows(
-        con,
-        "select t.*, j.name, j.land from target_achievement t "
-        "join dim_jobcenter j on t.kreis_ags = j.kreis_ags where t.calendar_year = ? "
-        "order by t.kreis_ags, t.indicator",
-        [year],
-    )
-    target_summary = _rows(
-        con,
-        "select indicator, achievement_status, cast(count(*) as integer) as jobcenters "
-        "from target_achievement where calendar_year = ? group by all order by all",
-        [year],
-    )
-    groups = _rows(
-        con,
-        "select comparison_group, comparison_group_label, cast(count(*) as integer) as members, "
-        "min(sgb2_quote_median) as sgb2_quote_median from comparison_group "
-        "group by all order by comparison_group",
-    )
-    history_rows = _rows(
-        con,
-        "select k.kreis_ags, k.period, f.elb, f.integrationen, f.personen, k.k2, k.k3 "
-        "from kpi_jobcenter_month k left join fct_jobcenter_month f "
-        "on k.kreis_ags = f.kreis_ags and k.period = f.period "
-        "where k.period between ? and ? order by k.kreis_ags, k.period",
-        [first, period],
-    )
-    history: dict[str, list[dict[str, Any]]] = {}
-    for row in history_rows:
-        history.setdefault(row["kreis_ags"], []).append(row)
     info = _rows(con, "select * from snapshot_info") if _has(con, "snapshot_info") else []
-    same = _rows(
-        con,
-        "select "
-        + ", ".join(
-            f"sum(c.{col}) as {col}, sum(p.{col}) as {col}_previous" for col in SAME_COLUMNS
-        )
-        + " from fct_jobcenter_month c join fct_jobcenter_month p "
-        "on c.kreis_ags = p.kreis_ags and p.period = ? where c.period = ?",
-        [shift(period, -1), period],
-    )[0]
-    same_change = {
-        col: (same[col] - same[f"{col}_previous"]) * 100.0 / same[f"{col}_previous"]
-        if same[f"{col}_previous"]
-        else None
-        for col in SAME_COLUMNS
-    }
     return ReportData(
         period=period,
         snapshot_info=info[0] if info else {},
         national=national,
-        lands=lands,
-        jobcenters=jobcenters,
-        status_counts=status_counts,
-        incomplete=incomplete,
-        late=late,
-        movers_up=movers_up,
-        movers_down=movers_down,
-        targets=targets,
-        target_summary=target_summary,
-        groups=groups,
-        same_jobcenters_change=same_change,
-        history=history,
+        lands=_rows(
+            con,
+            "select l.*, coalesce(d.land_name, l.land) as land_name from land_month l "
+            "left join (select distinct land, land_name from dim_jobcenter) d "
+            "on l.land = d.land where l.period = ? order by l.land",
+            [period],
+        ),
+        jobcenters=_jobcenters(con, period),
+        status_counts={s: current[f"jobcenters_{s}"] for s in STATUSES},
+        incomplete=[s for s in statuses if s["status"] != "accepted"],
+        late=[s for s in statuses if s["timeliness"] == "late"],
+        movers_up=_movers(con, period, "elb_rise_rank", "elb_change_pct desc"),
+        movers_down=_movers(con, period, "elb_fall_rank", "elb_change_pct"),
+        targets=_rows(
+            con,
+            "select t.*, j.name, j.land from target_achievement t "
+            "join dim_jobcenter j on t.kreis_ags = j.kreis_ags where t.calendar_year = ? "
+            "order by t.kreis_ags, t.indicator",
+            [year],
+        ),
+        target_summary=_rows(
+            con,
+            "select indicator, achievement_status, jobcenters from report_target_summary "
+            "where calendar_year = ? order by all",
+            [year],
+        ),
+        groups=_rows(con, "select * from report_comparison_groups order by comparison_group"),
+        same_jobcenters_change={c: current[f"{c}_change_same_pct"] for c in SAME_COLUMNS},
+        history=_history(con, shift(period, -(TREND_MONTHS - 1)), period),
     )
+
+
+def _national(con, period: str) -> list[dict[str, Any]]:
+    """The national rows of the trend months ending at ``period``; ReportFailed if absent."""
+    national = _rows(
+        con,
+        "select n.*, coalesce(d.is_final, false) as is_final, r.* exclude (period) "
+        "from national_month n left join dim_period d on n.period = d.period "
+        "left join report_national_month r on n.period = r.period "
+        "where n.period between ? and ? order by n.period",
+        [shift(period, -(TREND_MONTHS - 1)), period],
+    )
+    if not national or national[-1]["period"] != period:
+        latest = con.execute("select max(period) from national_month").fetchone()[0]
+        raise ReportFailed(
+            None, period, f"no data for this month in the snapshot (latest month: {latest})"
+        )
+    return national
 
 
 def _has(con, table: str) -> bool:
@@ -189,9 +155,8 @@ def _has(con, table: str) -> bool:
     )
 
 
-def _load_jobcenters(con, period: str) -> list[dict[str, Any]]:
+def _jobcenters(con, period: str) -> list[dict[str, Any]]:
     """One dict per registered jobcenter: figures of the month, KPIs, ranks and status."""
-    previous = shift(period, -1)
     rows = _rows(
         con,
         """
@@ -200,18 +165,18 @@ def _load_jobcenters(con, period: str) -> list[dict[str, Any]]:
             g.comparison_group, g.comparison_group_label,
             f.personen, f.bedarfsgemeinschaften, f.elb, f.nef, f.integrationen, f.einwohner,
             f.revision,
-            p.elb as elb_previous,
+            r.elb_previous, r.elb_change_pct, r.elb_change_abs,
             s.status, s.timeliness,
             k.k1, k.k1e1, k.k1e2, k.k2, k.k2e4, k.k3, k.k3e1, k.sgb2_quote, k.elb_quote
         from dim_jobcenter j
         left join comparison_group g on j.kreis_ags = g.kreis_ags
         left join fct_jobcenter_month f on j.kreis_ags = f.kreis_ags and f.period = ?
-        left join fct_jobcenter_month p on j.kreis_ags = p.kreis_ags and p.period = ?
+        left join report_jobcenter_month r on j.kreis_ags = r.kreis_ags and r.period = ?
         left join submission_status s on j.kreis_ags = s.kreis_ags and s.period = ?
         left join kpi_jobcenter_month k on j.kreis_ags = k.kreis_ags and k.period = ?
         order by j.kreis_ags
         """,
-        [period, previous, period, period],
+        [period, period, period, period],
     )
     ranks = _rows(
         con, "select * from ranking_jobcenter_month where period = ? order by all", [period]
@@ -221,7 +186,31 @@ def _load_jobcenters(con, period: str) -> list[dict[str, Any]]:
         by_ags.setdefault(r["kreis_ags"], {})[r["indicator"]] = r
     for row in rows:
         row["ranks"] = by_ags.get(row["kreis_ags"], {})
-        elb, prev = row["elb"], row["elb_previous"]
-        row["elb_change_pct"] = (elb - prev) * 100.0 / prev if elb is not None and prev else None
-        row["elb_change_abs"] = elb - prev if elb is not None and prev is not None else None
     return rows
+
+
+def _movers(con, period: str, rank: str, order: str) -> list[dict[str, Any]]:
+    """The MOVERS jobcenters with the largest ELB change of one direction, strongest first."""
+    return _rows(
+        con,
+        f"select r.*, j.name, j.land, f.elb from report_jobcenter_month r "
+        f"join dim_jobcenter j on r.kreis_ags = j.kreis_ags "
+        f"join fct_jobcenter_month f on r.kreis_ags = f.kreis_ags and r.period = f.period "
+        f"where r.period = ? and r.{rank} <= ? order by r.{order}, r.kreis_ags",
+        [period, MOVERS],
+    )
+
+
+def _history(con, first: str, last: str) -> dict[str, list[dict[str, Any]]]:
+    """Each jobcenter's ELB, integrations, Personen, K2 and K3 over the trend months."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    for row in _rows(
+        con,
+        "select k.kreis_ags, k.period, f.elb, f.integrationen, f.personen, k.k2, k.k3 "
+        "from kpi_jobcenter_month k left join fct_jobcenter_month f "
+        "on k.kreis_ags = f.kreis_ags and k.period = f.period "
+        "where k.period between ? and ? order by k.kreis_ags, k.period",
+        [first, last],
+    ):
+        history.setdefault(row["kreis_ags"], []).append(row)
+    return history

@@ -39,6 +39,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "comparison_group",
     "ranking_jobcenter_month",
     "target_achievement",
+    "report_national_month",
+    "report_jobcenter_month",
+    "report_target_summary",
+    "report_comparison_groups",
 )
 
 

@@ -32,10 +32,10 @@ def changed_periods(validation_dir: Path, since: float | None) -> list[str] | No
     if since is None:
         return None
     months = set()
-    for path in validation_dir.glob("*/*/r*.json"):
+    for path in layout.verdict_files(root=validation_dir):
         try:
             if path.stat().st_mtime >= since:
-                months.add(path.parent.parent.name)
+                months.add(layout.verdict_period(path))
         except FileNotFoundError:
             continue
     return sorted(months)

@@ -170,7 +170,7 @@ def test_not_null_constraints_of_the_contracts_are_enforced_by_duckdb(built: Pat
     """Every mart column whose contract says not_null is NOT NULL in the build database
     (a NULL fails the model and the build, as the former not_null tests did)."""
     declared = set()
-    for yml in (settings.DBT_PROJECT_DIR / "models" / "marts").rglob("_*.yml"):
+    for yml in (settings.DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
         for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
             for column in model.get("columns", []):
                 if {"type": "not_null"} in column.get("constraints", []):

@@ -170,3 +170,50 @@ def test_comparison_groups_split_by_kind_size_and_the_median_quota(built) -> Non
     k2 = ranks(built, "K2", "2026-03")
     # A and C share a group: A's K2 (23.8) ranks above C's (12.0); B is alone in its group
     assert (k2[A][5:], k2[C][5:], k2[B][5:]) == ((1, 2), (2, 2), (1, 1))
+
+
+def test_elb_changes_rank_rises_and_falls_with_ties_broken_by_kreisschluessel(built) -> None:
+    rows = {
+        r[0]: r[1:]
+        for r in built.execute(
+            "select kreis_ags, elb_previous, elb_change_abs, elb_change_pct, elb_rise_rank, "
+            "elb_fall_rank from report_jobcenter_month where period = '2026-03'"
+        ).fetchall()
+    }
+    # A 800 -> 1000, B 2000 -> 2000, C 1000 -> 900, D 1000 -> 1000
+    assert rows[A][:3] == (800, 200, pytest.approx(25.0))
+    assert rows[C][:3] == (1000, -100, pytest.approx(-10.0))
+    assert [x for x, _ in sorted(rows.items(), key=lambda kv: kv[1][3])] == [A, D, B, C]
+    assert [x for x, _ in sorted(rows.items(), key=lambda kv: kv[1][4])] == [C, B, D, A]
+    # the first month has no previous month: no change, no rank
+    first = built.execute(
+        "select count(*), count(elb_change_pct), count(elb_rise_rank) "
+        "from report_jobcenter_month where period = '2025-01'"
+    ).fetchone()
+    assert first == (4, 0, 0)
+
+
+def test_the_national_change_compares_the_same_jobcenters_and_counts_states(built) -> None:
+    row = built.execute(
+        "select personen_change_same_pct, elb_change_same_pct, integrationen_change_same_pct, "
+        "jobcenters_accepted, jobcenters_missing, jobcenters_late "
+        "from report_national_month where period = '2026-03'"
+    ).fetchone()
+    # ELB 4800 -> 4900, Personen (ELB + 40 %) 6720 -> 6860, integrations 120 -> 110
+    assert row[0] == pytest.approx(140 * 100 / 6720)
+    assert row[1] == pytest.approx(100 * 100 / 4800)
+    assert row[2] == pytest.approx(-10 * 100 / 120)
+    assert row[3:] == (4, 100, 0)
+
+
+def test_the_target_summary_and_the_groups_count_the_jobcenters(built) -> None:
+    summary = built.execute(
+        "select sum(jobcenters) from report_target_summary "
+        "where calendar_year = 2026 and indicator = 'K2'"
+    ).fetchone()[0]
+    assert summary == 104
+    groups = dict(
+        built.execute("select comparison_group, members from report_comparison_groups").fetchall()
+    )
+    assert sum(groups.values()) == 104
+    assert groups["stadt_niedrig"] >= 1 and groups["landkreis_gross_hoch"] >= 1

@@ -1,5 +1,5 @@
 -- The expected grid: every registered jobcenter for every month a report could exist for
--- (2005-01, the start of SGB II, to 2099-12). Marts cut it to the months they cover.
+-- (var first_period, the start of SGB II, to 2099-12). Marts cut it to the months they cover.
 with
 
 jobcenters as (
@@ -9,7 +9,7 @@ jobcenters as (
 month_numbers as (
     -- range() yields one column named "range"
     select range as month_index
-    from range({{ jcw_month_index("'2005-01'") }}, {{ jcw_month_index("'2099-12'") }} + 1)
+    from range({{ jcw_month_index("'" ~ var('first_period') ~ "'") }}, {{ jcw_month_index("'2099-12'") }} + 1)
 ),
 
 months as (

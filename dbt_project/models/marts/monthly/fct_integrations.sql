@@ -1,5 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
-
 -- One row per Gemeinde per month: flows of the month, latest accepted revision.
 with
 

@@ -1,24 +1,14 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['kreis_ags', 'period'],
-) }}
+-- The exception of the monthly folder: a partial build also rewrites the missing reports
+-- of other months (whether they are overdue moves with the reference date).
+{{ config(unique_key=['kreis_ags', 'period']) }}
 
 -- One row per registered jobcenter per month, from the first to the latest month with any
 -- file: where the report stands (missing / received / rejected / accepted) and whether it
 -- came on time (due on the 10th of the following month, judged by the first fetched_at).
 with
 
-landed as (
-    select * from {{ ref('stg_landing__records') }}
-),
-
-verdicts as (
-    select * from {{ ref('stg_validation__verdicts') }}
-),
-
-accepted as (
-    select * from {{ ref('int_report_revisions_regrained') }}
+revisions as (
+    select * from {{ ref('int_report_revisions_unioned') }}
 ),
 
 fetch_log as (
@@ -35,27 +25,6 @@ previous as (
     select * from {{ this }}
 ),
 {%- endif %}
-
--- every revision any stage has written a file for
-revisions as (
-    select
-        kreis_ags,
-        period,
-        revision
-    from landed
-    union
-    select
-        kreis_ags,
-        period,
-        revision
-    from verdicts
-    union
-    select
-        kreis_ags,
-        period,
-        revision
-    from accepted
-),
 
 file_months as (
     select period from revisions
@@ -96,29 +65,10 @@ per_report as (
         kreis_ags,
         period,
         cast(count(*) as integer) as revision_count,
-        max(revision) as latest_revision
+        max(revision) as latest_revision,
+        -- the first time any revision arrived (landed, or accepted rows of it)
+        min(least(landed_at, accepted_fetched_at)) as first_received_at
     from revisions
-    group by kreis_ags, period
-),
-
-arrivals as (
-    select
-        kreis_ags,
-        period,
-        min(fetched_at) as first_received_at
-    from (
-        select
-            kreis_ags,
-            period,
-            fetched_at
-        from landed
-        union all
-        select
-            kreis_ags,
-            period,
-            fetched_at
-        from accepted
-    ) as arrival_times
     group by kreis_ags, period
 ),
 
@@ -126,8 +76,9 @@ current_accepted as (
     select
         kreis_ags,
         period,
-        revision as current_revision
-    from accepted
+        revision as current_revision,
+        warnings_count as current_warnings_count
+    from revisions
     where is_current
 ),
 
@@ -139,7 +90,7 @@ assessed as (
         coalesce(per_report.revision_count, 0) as revision_count,
         per_report.latest_revision,
         current_accepted.current_revision,
-        arrivals.first_received_at,
+        per_report.first_received_at,
         case
             when per_report.latest_revision is null then 'missing'
             when per_report.latest_revision = current_accepted.current_revision then 'accepted'
@@ -151,7 +102,7 @@ assessed as (
             when latest_verdict.verdict = 'rejected' then latest_verdict.findings_count
             else 0
         end as open_findings_count,
-        coalesce(current_verdict.warnings_count, 0) as open_warnings_count,
+        coalesce(current_accepted.current_warnings_count, 0) as open_warnings_count,
         fetch_log.outcome as last_fetch_outcome,
         case
             when fetch_log.outcome not in ('landed', 'unchanged') then fetch_log.failure_kind
@@ -162,18 +113,11 @@ assessed as (
         on grid.kreis_ags = per_report.kreis_ags and grid.period = per_report.period
     left join current_accepted
         on grid.kreis_ags = current_accepted.kreis_ags and grid.period = current_accepted.period
-    left join arrivals
-        on grid.kreis_ags = arrivals.kreis_ags and grid.period = arrivals.period
-    left join verdicts as latest_verdict
+    left join revisions as latest_verdict
         on
             per_report.kreis_ags = latest_verdict.kreis_ags
             and per_report.period = latest_verdict.period
             and per_report.latest_revision = latest_verdict.revision
-    left join verdicts as current_verdict
-        on
-            current_accepted.kreis_ags = current_verdict.kreis_ags
-            and current_accepted.period = current_verdict.period
-            and current_accepted.current_revision = current_verdict.revision
     left join fetch_log
         on grid.kreis_ags = fetch_log.kreis_ags and grid.period = fetch_log.period
 ),
@@ -225,10 +169,7 @@ timed as (
         cast(open_findings_count as integer) as open_findings_count,
         cast(open_warnings_count as integer) as open_warnings_count,
         -- deadline
-        cast(
-            {{ jcw_month_start('period') }} + interval 1 month + interval ({{ var('due_day') }} - 1) day
-            as date
-        ) as due_date,
+        {{ jcw_due_date('period') }} as due_date,
         first_received_at,
         {{ jcw_as_of('last_period') }} as as_of,
         -- last fetch attempt

@@ -1,5 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
-
 -- One row per jobcenter per month with an accepted report: Kreis totals of the latest
 -- accepted revision.
 with

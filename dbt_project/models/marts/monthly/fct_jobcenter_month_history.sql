@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-) }}
-
 -- One row per jobcenter per month with an accepted report: every figure as first
 -- published (first accepted revision) beside its current value (latest accepted revision).
 with

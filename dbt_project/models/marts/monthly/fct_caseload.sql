@@ -1,5 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
-
 -- One row per Gemeinde per month: stock measures of the latest accepted revision.
 with
 

@@ -1,4 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
 {%- set kpi_periods = jcw_kpi_periods() %}
 
 -- One row per jobcenter per month (expected grid from the first to the latest month with

@@ -36,10 +36,7 @@ described as (
         {{ jcw_month_start('period') }} as month_start,
         cast(left(period, 4) as integer) as calendar_year,
         cast(right(period, 2) as integer) as calendar_month,
-        cast(
-            {{ jcw_month_start('period') }} + interval 1 month + interval ({{ var('due_day') }} - 1) day
-            as date
-        ) as due_date,
+        {{ jcw_due_date('period') }} as due_date,
         cast(
             {{ jcw_month_start('period') }} + interval (1 + {{ var('wartezeit_months') }}) month as date
         ) as final_from,

@@ -1,4 +1,2 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
-
 -- One row per month: totals and § 48a Kennzahlen of all kommunale Jobcenter.
 {{ jcw_area_month([]) }}

@@ -1,12 +1,6 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-) }}
-
--- One row per revision of a report (jobcenter, month, revision): every landed or accepted
--- revision with its verdict and, when accepted, its Kreis totals. Nothing is overwritten:
--- the current revision is flagged, earlier ones stay queryable.
+-- One row per revision of a report (jobcenter, month, revision) that any stage wrote a file
+-- for: landed (landing record), validated (verdict) or accepted (canonical rows), with what
+-- each stage knows of it.
 with
 
 landed as (
@@ -49,6 +43,8 @@ joined as (
         cast(revisions.revision as integer) as revision,
         -- content and transfer
         coalesce(landed.sha256, verdicts.sha256, accepted.sha256) as sha256,
+        landed.fetched_at as landed_at,
+        accepted.fetched_at as accepted_fetched_at,
         coalesce(landed.fetched_at, accepted.fetched_at) as fetched_at,
         landed.content_type,
         landed.source_revision,
