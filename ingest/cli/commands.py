@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 
+from ingest.core import clock, registry
 from ingest.core import periods as months
-from ingest.core import registry
 
 
 class UsageError(Exception):
@@ -75,7 +74,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ingest.status.reconcile import reconcile
 
     period = _one_period(args.period, "status")
-    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    today = clock.today(args.today)
     rows = reconcile(period, today=today)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))

@@ -20,7 +20,9 @@ import sys
 
 from ingest.cli import commands, deploy
 from ingest.cli.commands import UsageError
+from ingest.core.clock import InvalidDate
 from ingest.core.errors import JcwError
+from ingest.core.periods import InvalidPeriod
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +41,9 @@ def _pipeline_commands(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("status", help="state of every jobcenter for one month")
     s.add_argument("--period", required=True)
-    s.add_argument("--today", help="reference date for deadlines (default: today, UTC)")
+    s.add_argument(
+        "--today", help="reference date YYYY-MM-DD (default: JCW_TODAY, else today in Berlin)"
+    )
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=commands.cmd_status)
 
@@ -109,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=handler.level, handlers=[handler])
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except (UsageError, InvalidDate, InvalidPeriod) as exc:
         print(f"jcw: error: {exc}", file=sys.stderr)
         return 2
     except (JcwError, deploy.DeployError) as exc:

@@ -11,13 +11,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ingest.collect import fetch_log, landing
 from ingest.collect.client import ReportClient
 from ingest.collect.fetch_log import OUTCOMES, outcome
 from ingest.core import layout, settings
+from ingest.core.clock import utc_now
 from ingest.core.errors import ChecksumMismatch, FetchError, JcwError
 from ingest.core.files import remove_stale_temp
 
@@ -31,7 +32,7 @@ def collect_one(
     try:
         previous = landing.latest(kreis_ags, period)
         fetched = client.fetch_report(kreis_ags, period, etag=previous.etag if previous else None)
-        at = now or datetime.now(UTC)
+        at = now or utc_now()
         if fetched is None:  # 304: only possible for a conditional request, so previous exists
             result = outcome(
                 kreis_ags,
@@ -55,13 +56,13 @@ def collect_one(
                 is_new=landed.is_new,
             )
     except FetchError as exc:
-        at = now or datetime.now(UTC)
+        at = now or utc_now()
         state = "not_published" if exc.kind == "not_published" else "failed"
         result = outcome(kreis_ags, period, state, at, kind=exc.kind, reason=exc.reason)
         if state == "failed":
             log.warning("jobcenter %s %s: fetch failed: %s", kreis_ags, period, exc.reason)
     except JcwError as exc:
-        at = now or datetime.now(UTC)
+        at = now or utc_now()
         kind = "checksum_mismatch" if isinstance(exc, ChecksumMismatch) else "landing"
         result = outcome(kreis_ags, period, "failed", at, kind=kind, reason=exc.reason)
         log.error("jobcenter %s %s: landing failed: %s", kreis_ags, period, exc.reason)
@@ -134,7 +135,7 @@ def collect_many(
         try:
             return collect(ags, periods, client=client, now=now)
         except Exception as exc:  # a bug must not take the other jobcenters down
-            at = now or datetime.now(UTC)
+            at = now or utc_now()
             reason = f"unexpected {type(exc).__name__}: {exc}"
             log.exception("jobcenter %s: collect failed", ags)
             results = []

@@ -18,12 +18,13 @@ import json
 import logging
 import os
 import smtplib
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from ingest.core import layout, settings
+from ingest.core.clock import utc_now
 from ingest.core.files import ContentConflict, replace_json, write_once
 from ingest.notify.smtp import open_smtp, smtp_settings
 
@@ -108,7 +109,7 @@ def deliver_outbox(*, now: datetime | None = None) -> dict[str, int]:
     A mail moves to ``outbox/sent/`` only after the SMTP server accepted it; otherwise it
     stays pending with its attempt count and last error. One delivery run at a time.
     """
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     sent_dir = layout.outbox("sent")
     sent_dir.mkdir(parents=True, exist_ok=True)
     lock_path = layout.outbox_dir() / ".deliver.lock"

@@ -11,11 +11,12 @@ concurrent runs are safe. Then the validation pages of the months touched are re
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.collect import landing
+from ingest.core.clock import utc_now
 from ingest.core.errors import ChecksumMismatch, ReportRejected
 from ingest.core.findings import Finding
 from ingest.notify import alerts
@@ -59,7 +60,7 @@ def process_pending(periods: list[str] | None = None, *, now: datetime | None = 
     :class:`ChecksumMismatch` after everything else was processed.
     Returns ``{"accepted", "rejected", "warnings", "periods"}`` counts of this call.
     """
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     counts = {"accepted": 0, "rejected": 0, "warnings": 0, "periods": 0}
     mismatches: list[ChecksumMismatch] = []
     by_period: dict[str, list[Any]] = {}
