@@ -13,7 +13,13 @@
    simulator's ground truth, and where to look. Stops everything; `make airflow` reopens
    the UI on the same data.
 
-Usage: python scripts/demo.py [--periods 2018-01..2018-12] [--keep-data]  (``make demo``)
+The demo's clock is the product's (``ingest.core.clock``): ``--today`` or ``JCW_TODAY``, else
+today in Germany. It covers the 24 months whose reports are due by that day (the latest is the
+last month whose due date, the 10th of the month after, has passed), so it works on every
+day of the year; the simulator publishes on the same clock.
+
+Usage: python scripts/demo.py [--periods 2018-01..2018-12] [--today YYYY-MM-DD] [--keep-data]
+(``make demo``)
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import requests
+import yaml
 
 from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, airflow_env
 from harness.api import ApiClient
 from harness.ports import pick_port
 from harness.world import World
-from ingest.core import layout, periods
+from ingest.core import clock, layout, periods
 from ingest.warehouse.snapshot import query, snapshot_path
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scripts" / "demo_scenario.yaml"
@@ -40,9 +47,20 @@ PIPELINE_DAGS = ("jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_report")
 CORRECTED = "06414"
 
 
+def resolve_scenario(last: str) -> dict:
+    """The demo scenario with its relative periods (``@last``, ``@last-1``, …) resolved."""
+    doc = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    for fault in doc["faults"]:
+        period = fault.get("period")
+        if isinstance(period, str) and period.startswith("@last"):
+            back = int(period[len("@last") :] or 0)
+            fault["period"] = periods.shift(last, back)
+    return doc
+
+
 def default_periods(today: date) -> tuple[str, str]:
-    """The last 24 complete months before ``today``."""
-    last = periods.latest_complete_period(today)
+    """The 24 months ending with the latest one whose reports are due by ``today``."""
+    last = periods.overdue_period(today)
     return periods.shift(last, -23), last
 
 
@@ -138,26 +156,39 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-data", action="store_true", help="do not start from an empty data directory"
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per wait")
+    parser.add_argument("--today", help="the demo's date YYYY-MM-DD (default: JCW_TODAY, today)")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    today = datetime.now(UTC).date()
+    today = clock.today(args.today)
+    # A pinned clock reaches every process of the demo: Airflow's tasks read JCW_TODAY.
+    pinned = {clock.TODAY_ENV: today.isoformat()} if args.today or clock.pinned() else {}
     first, last = args.periods or default_periods(today)
     data = layout.data_dir()
     if not args.keep_data and data.exists():
         # The demo owns data/: a fresh start makes the run reproducible.
         shutil.rmtree(data)
     data.mkdir(parents=True, exist_ok=True)
-    print(f"jcw demo: months {first}..{last}, data in {data}")
+    print(f"jcw demo: {today:%d.%m.%Y}, months {first}..{last}, data in {data}")
 
-    world = World(data, sim_port=pick_port(8765), smtp_port=pick_port(8025), scenario=SCENARIO)
+    scenario = data / "demo_scenario.yaml"
+    scenario.write_text(yaml.safe_dump(resolve_scenario(last)), encoding="utf-8")
+    world = World(
+        data,
+        sim_port=pick_port(8765),
+        smtp_port=pick_port(8025),
+        today=today.isoformat(),
+        scenario=scenario,
+    )
     stack: AirflowStack | None = None
     ok = False
     try:
         world.start()
         _step(f"simulator on {world.sim_url}, SMTP sink on 127.0.0.1:{world.smtp_port}", started)
         port = int(os.environ.get("JCW_AIRFLOW_PORT", "0")) or pick_port(8080)
-        stack = AirflowStack(airflow_env(data, api_port=port, extra=world.airflow_vars()))
+        stack = AirflowStack(
+            airflow_env(data, api_port=port, extra={**world.airflow_vars(), **pinned})
+        )
         stack.init()
         stack.start()
         stack.wait_healthy()
@@ -171,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         # Unpausing jcw_collect would start today's sweep at once. The demo's run takes the
         # logical date of that sweep, so the scheduler sees it exists and creates no other.
         sweep = api.request("GET", "/dags/jcw_collect").get("next_dagrun_logical_date")
+        # Airflow schedules on the real clock: compare with it, not with the demo's date.
         if sweep and datetime.fromisoformat(sweep.replace("Z", "+00:00")) > datetime.now(UTC):
             sweep = None  # --keep-data: today's sweep ran already; never date a run ahead
         conf = {"period_from": first, "period_to": last}

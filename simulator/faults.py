@@ -23,10 +23,11 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "html_200": {},
     "oversized_body": {"size_mb": 20, "content_length": True},
     "redirect_other_host": {"host": "127.0.0.2"},
-    # content: rejected
-    "wrong_encoding": {},
-    "broken_rows": {"kind": "field_count"},
-    "violated_rule": {"rule": "subgroup_exceeds_total"},
+    # content: rejected (from revision `from_revision` on: 2 = a correction that is rejected
+    # while revision 1 stays valid)
+    "wrong_encoding": {"from_revision": 1},
+    "broken_rows": {"kind": "field_count", "from_revision": 1},
+    "violated_rule": {"rule": "subgroup_exceeds_total", "from_revision": 1},
     # content: accepted
     "soft_warning": {"rule": "elb_jump"},
     "correction": {"revisions": 2},
@@ -73,6 +74,11 @@ class Fault:
     def matches(self, kreis_ags: str, period: str) -> bool:
         """True if the fault applies to this report."""
         return self.kreis_ags == kreis_ags and self.period in (None, period)
+
+    def applies_to_revision(self, revision: int) -> bool:
+        """True if a content fault spoils this revision (every one unless from_revision)."""
+        first = self.get("from_revision")
+        return first is None or revision >= int(first)
 
     def as_dict(self) -> dict[str, Any]:
         """The fault as written in a scenario file."""
@@ -142,9 +148,11 @@ def missing_kind(faults: list[Fault]) -> str | None:
     return None
 
 
-def rejected_rule(faults: list[Fault]) -> str | None:
-    """The reason a fetched report must be rejected, or None if it is valid."""
+def rejected_rule(faults: list[Fault], revision: int = 1) -> str | None:
+    """The reason a fetched revision must be rejected, or None if it is valid."""
     for f in faults:
+        if not f.applies_to_revision(revision):
+            continue
         if f.fault == "wrong_encoding":
             return "encoding"
         if f.fault == "broken_rows":

@@ -252,10 +252,12 @@ class Handler(BaseHTTPRequestHandler):
         if served is None:
             self._error(404, f"report {period} not published")
             return
+        first = sim.revisions(ags, period, sim.today())[0]
         headers = {
             "ETag": served.etag,
             "Last-Modified": format_datetime(served.published_at, usegmt=True),
             "X-Report-Revision": served.revision,
+            "X-Report-First-Published": format_datetime(first, usegmt=True),
             "Cache-Control": "no-cache",
         }
         if _etag_matches(self.headers.get("If-None-Match"), served.etag):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from simulator.faults import Fault, missing_kind, parse_fault, rejected_rule
 from simulator.periods import (
@@ -38,6 +39,10 @@ VENDORS = (
     "KommSoz 3.0",
 )
 DUE_DAY = 10
+BERLIN = ZoneInfo("Europe/Berlin")
+# Outcomes whose figures count: the report itself, or its valid revision before a rejected
+# correction.
+ACCEPTED = ("accepted", "correction_rejected")
 # Rendered bodies kept in memory (ETags are kept for every body ever rendered).
 SERVED_CACHE = 4096
 LOGIN_PAGE = (
@@ -175,8 +180,14 @@ class Simulator:
     # -- clock (the only reads of the real time) ------------------------------------------
 
     def today(self) -> date:
-        """The simulator's date: ``--today`` if given, else the real UTC date."""
-        return self.fixed_today or datetime.now(UTC).date()
+        """The simulator's date: ``--today`` if given, else ``JCW_TODAY`` (the clock of the
+        world it plays in), else the real date in Germany."""
+        if self.fixed_today:
+            return self.fixed_today
+        configured = os.environ.get("JCW_TODAY")
+        if configured:
+            return date.fromisoformat(configured)
+        return datetime.now(UTC).astimezone(BERLIN).date()
 
     def now(self) -> datetime:
         """The simulator's time: today's date with the real UTC time of day."""
@@ -201,6 +212,11 @@ class Simulator:
     def fault(self, kreis_ags: str, period: str, name: str) -> Fault | None:
         """The first fault named ``name`` that applies to a report, if any."""
         return next((f for f in self.faults_for(kreis_ags, period) if f.fault == name), None)
+
+    def content_fault(self, kreis_ags: str, period: str, name: str, revision: int) -> Fault | None:
+        """The content fault ``name`` if it spoils this revision of the report."""
+        f = self.fault(kreis_ags, period, name)
+        return f if f is not None and f.applies_to_revision(revision) else None
 
     def blackholed(self) -> set[str]:
         """Jobcenters whose connection goes to a black hole (per jobcenter, every period)."""
@@ -315,13 +331,13 @@ class Simulator:
             body, ctype = LOGIN_PAGE.encode("utf-8"), "text/html; charset=utf-8"
             return Served(kreis_ags, period, revision, body, ctype, published_at)
         columns = COLUMNS
-        violated = self.fault(kreis_ags, period, "violated_rule")
+        violated = self.content_fault(kreis_ags, period, "violated_rule", revision)
         stated_period = period
         if violated:
             rows, columns, stated_period = _violate(
                 rows, str(violated.get("rule")), kreis_ags, period, self.world
             )
-        broken = self.fault(kreis_ags, period, "broken_rows")
+        broken = self.content_fault(kreis_ags, period, "broken_rows", revision)
         fmt = prof.wire_format
         if broken and fmt.startswith("json"):
             row = rows[min(1, len(rows) - 1)]
@@ -331,7 +347,7 @@ class Simulator:
                 del row["elb"]
         elif broken and broken.get("kind") == "non_numeric":
             rows[min(1, len(rows) - 1)]["elb"] = "12a"
-        if "wrong_encoding" in names:
+        if self.content_fault(kreis_ags, period, "wrong_encoding", revision):
             # German CSV in UTF-8 bytes, declared windows-1252: the umlauts break.
             body = to_csv(rows, german=True, columns=columns).encode("utf-8")
             ctype = CONTENT_TYPES["csv_de"]
@@ -438,8 +454,15 @@ class Simulator:
     # -- ground truth -----------------------------------------------------------------------
 
     def outcome(self, kreis_ags: str, period: str, today: date) -> tuple[str, str | None]:
-        """("accepted", None), ("rejected", rule) or ("missing", fetch failure kind)."""
-        if not self.revisions(kreis_ags, period, today):
+        """("accepted", None), ("correction_rejected", rule), ("rejected", rule) or
+        ("missing", fetch failure kind).
+
+        A correction whose revision breaks a rule while an earlier revision was valid is
+        ``correction_rejected``: the earlier revision stays valid (the truth assumes each
+        revision was fetched while it was the current one).
+        """
+        times = self.revisions(kreis_ags, period, today)
+        if not times:
             return "missing", "not_published"
         faults = self.faults_for(kreis_ags, period)
         if kreis_ags in self.blackholed():
@@ -447,15 +470,22 @@ class Simulator:
         kind = missing_kind(faults)
         if kind:
             return "missing", kind
-        rule = rejected_rule(faults)
+        rule = rejected_rule(faults, len(times))
         if rule:
-            return "rejected", rule
+            valid = self.valid_revision(kreis_ags, period, today)
+            return ("correction_rejected" if valid else "rejected"), rule
         return "accepted", None
+
+    def valid_revision(self, kreis_ags: str, period: str, today: date) -> int | None:
+        """The latest published revision that breaks no rule (None: none does)."""
+        faults = self.faults_for(kreis_ags, period)
+        n = len(self.revisions(kreis_ags, period, today))
+        return next((r for r in range(n, 0, -1) if rejected_rule(faults, r) is None), None)
 
     def _previous_accepted(self, kreis_ags: str, period: str, today: date) -> str | None:
         i = month_index(period) - 1
         while i >= 0:
-            if self.outcome(kreis_ags, period_of(i), today)[0] == "accepted":
+            if self.outcome(kreis_ags, period_of(i), today)[0] in ACCEPTED:
                 return period_of(i)
             i -= 1
             if month_index(period) - i > 36:
@@ -474,10 +504,9 @@ class Simulator:
             return entry
         times = self.revisions(kreis_ags, period, today)
         history = [self.served(kreis_ags, period, r + 1, t) for r, t in enumerate(times)]
-        current = history[-1]
-        due = datetime.combine(
-            due_month_start(period) + timedelta(days=DUE_DAY - 1), time.max, tzinfo=UTC
-        )
+        valid = self.valid_revision(kreis_ags, period, today)
+        current = history[(valid or len(history)) - 1]
+        first_day = history[0].published_at.astimezone(BERLIN).date()
         entry |= {
             "revision": current.revision,
             "sha256": current.sha256,
@@ -485,7 +514,7 @@ class Simulator:
             "content_type": current.content_type,
             "wire_format": self.profiles[kreis_ags].wire_format,
             "published_at": _iso(history[0].published_at),
-            "late": history[0].published_at > due,
+            "late": first_day > due_month_start(period) + timedelta(days=DUE_DAY - 1),
             "revisions": [
                 {
                     "revision": s.revision,
@@ -496,28 +525,36 @@ class Simulator:
                 for s in history
             ],
         }
-        if verdict == "rejected":
+        if verdict != "accepted":
             entry["rule"] = reason
+            entry["latest_revision"] = len(history)
+        if verdict == "rejected":
             return entry
-        rows = self.rows(kreis_ags, period, current.revision)
+        entry |= self._figures(kreis_ags, period, current.revision, today)
+        return entry
+
+    def _figures(self, kreis_ags: str, period: str, revision: int, today: date) -> dict:
+        """Totals, rows and expected warnings of the valid revision of a report."""
+        rows = self.rows(kreis_ags, period, revision)
         totals = kreis_totals(rows)
         prev_period = self._previous_accepted(kreis_ags, period, today)
         previous = None
         if prev_period is not None:
-            prev_times = self.revisions(kreis_ags, prev_period, today)
-            prev_rows = self.rows(kreis_ags, prev_period, len(prev_times))
+            prev_revision = self.valid_revision(kreis_ags, prev_period, today)
+            prev_rows = self.rows(kreis_ags, prev_period, prev_revision)
             previous = (kreis_totals(prev_rows), {r["gemeinde_ags"] for r in prev_rows})
-        entry["warnings"] = soft_warnings(totals, {r["gemeinde_ags"] for r in rows}, previous)
-        entry["totals"] = {c: (euro(v) if c in MONEY_COLUMNS else v) for c, v in totals.items()}
-        entry["rows"] = [canonical_row(r) for r in rows]
-        return entry
+        return {
+            "warnings": soft_warnings(totals, {r["gemeinde_ags"] for r in rows}, previous),
+            "totals": {c: (euro(v) if c in MONEY_COLUMNS else v) for c, v in totals.items()},
+            "rows": [canonical_row(r) for r in rows],
+        }
 
     def truth(self, period: str, today: date | None = None) -> dict[str, Any]:
         """Ground truth of one period for every jobcenter, with national totals."""
         today = today or self.today()
         month_index(period)
         reports = {ags: self.expected(ags, period, today) for ags in self.profiles}
-        accepted = [e for e in reports.values() if e["expected"] == "accepted"]
+        accepted = [e for e in reports.values() if e["expected"] in ACCEPTED]
         national: dict[str, Any] = {"jobcenters_reporting": len(accepted)}
         for c in COUNT_COLUMNS:
             national[c] = sum(e["totals"][c] for e in accepted)
@@ -527,7 +564,7 @@ class Simulator:
             national[c] = euro(cents)
         summary = {
             v: sum(1 for e in reports.values() if e["expected"] == v)
-            for v in ("accepted", "rejected", "missing")
+            for v in ("accepted", "correction_rejected", "rejected", "missing")
         }
         return {
             "seed": self.seed,

@@ -71,6 +71,11 @@
     cast({{ period }} || '-01' as date)
 {%- endmacro %}
 
+{#- The German calendar day of a timestamptz expression (deadlines are German days). -#}
+{% macro jcw_berlin_day(moment) -%}
+    cast(timezone('Europe/Berlin', {{ moment }}) as date)
+{%- endmacro %}
+
 {#- The day the reports of a 'YYYY-MM' expression are due: var due_day of the month after. -#}
 {% macro jcw_due_date(period) -%}
     cast({{ jcw_month_start(period) }} + interval 1 month + interval ({{ var("due_day") }} - 1) day as date)

@@ -62,6 +62,8 @@ class FetchedReport:
     source_revision: int | None
     http_status: int
     url: str
+    # When revision 1 was published, as the endpoint says (X-Report-First-Published).
+    first_published: str | None = None
 
 
 class ReportClient:
@@ -173,6 +175,7 @@ class ReportClient:
             etag=resp.headers.get("etag"),
             last_modified=resp.headers.get("last-modified"),
             source_revision=http.int_or_none(resp.headers.get("x-report-revision")),
+            first_published=resp.headers.get("x-report-first-published"),
             http_status=resp.status,
             url=resp.url,
         )

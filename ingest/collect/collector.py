@@ -31,6 +31,7 @@ def collect_one(
     """Fetch and land one report; write and return its outcome (never raises JcwError)."""
     try:
         previous = landing.latest(kreis_ags, period)
+        not_found_at = _not_found_at(kreis_ags, period)
         fetched = client.fetch_report(kreis_ags, period, etag=previous.etag if previous else None)
         at = now or utc_now()
         if fetched is None:  # 304: only possible for a conditional request, so previous exists
@@ -44,7 +45,7 @@ def collect_one(
                 sha256=previous.sha256 if previous else None,
             )
         else:
-            landed = landing.land(kreis_ags, period, fetched, at)
+            landed = landing.land(kreis_ags, period, fetched, at, not_found_at=not_found_at)
             result = outcome(
                 kreis_ags,
                 period,
@@ -68,6 +69,17 @@ def collect_one(
         log.error("jobcenter %s %s: landing failed: %s", kreis_ags, period, exc.reason)
     fetch_log.write(result)
     return result
+
+
+def _not_found_at(kreis_ags: str, period: str) -> datetime | None:
+    """When the last fetch found the report not published (None: it did not)."""
+    last = fetch_log.read(kreis_ags, period)
+    if not last or last.get("outcome") != "not_published":
+        return None
+    try:
+        return datetime.fromisoformat(last["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def collect(

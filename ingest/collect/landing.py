@@ -11,18 +11,21 @@ and either finds its bytes already landed or claims the next number.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.collect.client import FetchedReport
 from ingest.core import layout
+from ingest.core.clock import berlin_day
 from ingest.core.errors import ChecksumMismatch, JcwError
 from ingest.core.files import ContentConflict, write_json_once, write_once
+from ingest.core.timeliness import first_publication
 
 MAX_LANDING_RACES = 100
 
@@ -44,6 +47,11 @@ class LandingRecord:
     source_revision: int | None
     url: str
     path: Path = field(compare=False)
+    # When revision 1 of the report was published, as far as this fetch tells
+    # (ingest.core.timeliness); None in records written before it was recorded.
+    first_published_at: str | None = None
+    first_published_on: str | None = None
+    first_published_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as stored (without ``path``)."""
@@ -79,6 +87,9 @@ def _load_record(path: Path) -> LandingRecord:
             source_revision=d.get("source_revision"),
             url=d["url"],
             path=path,
+            first_published_at=d.get("first_published_at"),
+            first_published_on=d.get("first_published_on"),
+            first_published_from=d.get("first_published_from"),
         )
     except (ValueError, KeyError, TypeError) as exc:
         parts = path.parts
@@ -139,11 +150,28 @@ def verify_all(periods: Iterable[str] | None = None) -> list[ChecksumMismatch]:
 
 
 def land(
-    kreis_ags: str, period: str, fetched: FetchedReport, fetched_at: datetime
+    kreis_ags: str,
+    period: str,
+    fetched: FetchedReport,
+    fetched_at: datetime,
+    *,
+    not_found_at: datetime | None = None,
 ) -> LandedRevision:
-    """Land a fetched body: store it once, record it as a new revision if its bytes are new."""
+    """Land a fetched body: store it once, record it as a new revision if its bytes are new.
+
+    ``not_found_at`` is when a previous fetch found the report not published (a bound for
+    the publication time the endpoint claims).
+    """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    first_at, first_from = first_publication(
+        period,
+        fetched_at,
+        first_published=http_date(fetched.first_published),
+        last_modified=http_date(fetched.last_modified),
+        source_revision=fetched.source_revision,
+        not_found_at=not_found_at,
+    )
     body = fetched.body
     sha = hashlib.sha256(body).hexdigest()
     try:
@@ -174,6 +202,9 @@ def land(
             "last_modified": fetched.last_modified,
             "source_revision": fetched.source_revision,
             "url": fetched.url,
+            "first_published_at": first_at.isoformat(),
+            "first_published_on": berlin_day(first_at).isoformat(),
+            "first_published_from": first_from,
         }
         try:
             created = write_json_once(path, record)
@@ -181,6 +212,25 @@ def land(
             continue  # another writer claimed this number first: rescan
         return LandedRevision(revision, sha, path, is_new=created)
     raise JcwError(kreis_ags, period, "could not claim a revision number (too many races)")
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header as an aware datetime; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def first_published_on(record: LandingRecord) -> date:
+    """The German calendar day revision 1 was published, as this record knows it (records
+    written before it was recorded: the day the pipeline fetched it)."""
+    if record.first_published_on:
+        return date.fromisoformat(record.first_published_on)
+    return berlin_day(datetime.fromisoformat(record.fetched_at))
 
 
 def read_object(record: LandingRecord) -> bytes:

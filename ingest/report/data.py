@@ -11,6 +11,7 @@ from typing import Any
 
 from ingest.core.errors import JcwError
 from ingest.core.periods import shift
+from ingest.core.states import STATES
 from ingest.warehouse.snapshot import rows as _rows
 
 # Marts of dbt_project/models/marts/reporting/ the report needs in the snapshot.
@@ -37,7 +38,6 @@ TREND_MONTHS = 24
 MOVERS = 5
 # Totals whose change is also shown over the jobcenters reporting in both months.
 SAME_COLUMNS = ("personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner")
-STATUSES = ("accepted", "rejected", "received", "missing")
 
 
 class ReportFailed(JcwError):
@@ -105,7 +105,7 @@ def load(con, period: str) -> ReportData:
             [period],
         ),
         jobcenters=_jobcenters(con, period),
-        status_counts={s: current[f"jobcenters_{s}"] for s in STATUSES},
+        status_counts={s: current[f"jobcenters_{s}"] for s in STATES},
         incomplete=[s for s in statuses if s["status"] != "accepted"],
         late=[s for s in statuses if s["timeliness"] == "late"],
         movers_up=_movers(con, period, "elb_rise_rank", "elb_change_pct desc"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.core.german import fmt_int, fmt_num, fmt_pct, month_name
+from ingest.core.states import STATES_DE
 from ingest.report.charts import (
     TOTALS,
     kennzahl_trend_chart,
@@ -30,12 +31,6 @@ KENNZAHLEN: tuple[tuple[str, str, str, str], ...] = (
     ("K3", "k3", "Veränderung des Bestands an Langzeitleistungsbeziehenden", "lower"),
     ("K3E1", "k3e1", "Integrationsquote der Langzeitleistungsbeziehenden", "higher"),
 )
-STATUS_DE = {
-    "accepted": "angenommen",
-    "rejected": "abgelehnt",
-    "received": "eingegangen, ungeprüft",
-    "missing": "fehlt",
-}
 # Short German names of the derived comparison groups (comparison_group codes).
 GROUP_SHORT = {
     "stadt": "Stadt",
@@ -89,7 +84,7 @@ def _environment():
     env.globals.update(
         KENNZAHLEN=KENNZAHLEN,
         TOTALS=TOTALS,
-        STATUS_DE=STATUS_DE,
+        STATUS_DE=STATES_DE,
         ACHIEVEMENT_DE=ACHIEVEMENT_DE,
         TARGET_INDICATORS=TARGET_INDICATORS,
     )

@@ -1,33 +1,28 @@
 """Reconciliation: where every registered jobcenter's report for a month stands.
 
 Reads only files (landing records, fetch log, validation verdicts), so it works while every
-other part is down. Each (jobcenter, period) is exactly one of:
+other part is down. Each (jobcenter, period) is exactly one of the states of
+:mod:`ingest.core.states`; the warehouse's ``submission_status`` uses the same words and the
+same rules (for ``correction_rejected``, ``accepted_revision`` is the revision that stays
+valid).
 
-- ``missing``: nothing landed (the fetch log says why: not published yet, or a failure);
-- ``received``: landed, no verdict on the latest revision yet;
-- ``rejected``: the latest revision was rejected (an earlier accepted revision, if any, is
-  still what the warehouse shows: ``accepted_revision``);
-- ``accepted``: the latest revision was accepted.
-
-Deadlines: month M is due on ``periods.DUE_DAY`` of M+1. ``on_time`` compares the first
-revision's publication (the server's ``Last-Modified``; the landing time if there is none)
-with that day, so a sweep that runs late does not make a punctual jobcenter late.
-``overdue`` says a missing report is past the due day on ``today``.
+Timeliness (on time, late, overdue, not due) is :mod:`ingest.core.timeliness`: the first
+revision's publication against the due date, so neither a sweep that runs late nor a
+correction makes a punctual jobcenter late.
 """
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from ingest.collect import fetch_log, landing
 from ingest.core import registry
 from ingest.core.periods import due_date
+from ingest.core.states import STATES
+from ingest.core.timeliness import LATE, ON_TIME, OVERDUE, timeliness
 from ingest.validate.store import read_verdict
-
-STATES = ("missing", "received", "rejected", "accepted")
 
 
 @dataclass(frozen=True)
@@ -42,18 +37,26 @@ class StatusRow:
     latest_revision: int | None
     accepted_revision: int | None
     received_at: str | None
-    published_at: str | None
+    first_published_on: str | None
     due_date: str
-    on_time: bool | None
-    overdue: bool
+    timeliness: str
     warnings: int
     fetch_outcome: str | None
     fetch_kind: str | None
     fetch_reason: str | None
     reason: str | None
 
+    @property
+    def on_time(self) -> bool | None:
+        """True on time, False late, None while nothing was published."""
+        return {ON_TIME: True, LATE: False}.get(self.timeliness)
+
+    @property
+    def overdue(self) -> bool:
+        return self.timeliness == OVERDUE
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "on_time": self.on_time, "overdue": self.overdue}
 
 
 def _rejection_reason(verdict: dict[str, Any]) -> str:
@@ -64,64 +67,51 @@ def _rejection_reason(verdict: dict[str, Any]) -> str:
     return first + (f" (+{len(findings) - 1} weitere)" if len(findings) > 1 else "")
 
 
-def _published_at(record: landing.LandingRecord) -> datetime:
-    """When the jobcenter published a revision: Last-Modified, else when it was landed."""
-    if record.last_modified:
-        try:
-            when = email.utils.parsedate_to_datetime(record.last_modified)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return when if when.tzinfo else when.replace(tzinfo=UTC)
-    return datetime.fromisoformat(record.fetched_at)
+def _state(
+    kreis_ags: str, period: str, recs: list[landing.LandingRecord]
+) -> tuple[str, int | None, int, str | None]:
+    """(state, accepted revision, warnings of the state's verdict, reason) from the verdicts."""
+    verdicts = {r.revision: read_verdict(kreis_ags, period, r.revision) for r in recs}
+    accepted = [r for r, v in verdicts.items() if v and v.get("verdict") == "accepted"]
+    accepted_revision = max(accepted) if accepted else None
+    latest = verdicts[recs[-1].revision]
+    if latest is None:
+        return "received", accepted_revision, 0, None
+    if latest.get("verdict") == "accepted":
+        return "accepted", accepted_revision, len(latest.get("warnings") or []), None
+    if accepted_revision is not None:
+        current = verdicts[accepted_revision] or {}
+        reason = _rejection_reason(latest)
+        return "correction_rejected", accepted_revision, len(current.get("warnings") or []), reason
+    return "rejected", None, 0, _rejection_reason(latest)
 
 
 def status_of(kreis_ags: str, name: str, period: str, *, today: date) -> StatusRow:
     """The StatusRow of one jobcenter and period, from the files."""
     recs = landing.revisions(kreis_ags, period)
     log = fetch_log.read(kreis_ags, period) or {}
-    due = due_date(period)
-    accepted_revision = None
-    state, reason, warnings = "missing", None, 0
-    latest = recs[-1] if recs else None
-    for rec in recs:
-        v = read_verdict(kreis_ags, period, rec.revision)
-        if v and v.get("verdict") == "accepted":
-            accepted_revision = rec.revision
-    if latest is None:
+    if recs:
+        state, accepted_revision, warnings, reason = _state(kreis_ags, period, recs)
+        published: date | None = min(landing.first_published_on(r) for r in recs)
+    else:
+        state, accepted_revision, warnings, published = "missing", None, 0, None
+        reason = None
         if log.get("outcome") in ("not_published", "failed"):
             reason = log.get("reason")
         elif not log:
             reason = "noch nicht abgerufen"
-    else:
-        v = read_verdict(kreis_ags, period, latest.revision)
-        if v is None:
-            state = "received"
-        elif v.get("verdict") == "accepted":
-            state = "accepted"
-            warnings = len(v.get("warnings") or [])
-        else:
-            state = "rejected"
-            reason = _rejection_reason(v)
-    received_at = recs[0].fetched_at if recs else None
-    published_at = _published_at(recs[0]) if recs else None
-    if published_at is not None:
-        on_time: bool | None = published_at.date() <= due
-    else:
-        on_time = False if today > due else None
     return StatusRow(
         kreis_ags=kreis_ags,
         name=name,
         period=period,
         state=state,
         revisions=len(recs),
-        latest_revision=latest.revision if latest else None,
+        latest_revision=recs[-1].revision if recs else None,
         accepted_revision=accepted_revision,
-        received_at=received_at,
-        published_at=published_at.isoformat() if published_at else None,
-        due_date=due.isoformat(),
-        on_time=on_time,
-        overdue=latest is None and today > due,
+        received_at=recs[0].fetched_at if recs else None,
+        first_published_on=published.isoformat() if published else None,
+        due_date=due_date(period).isoformat(),
+        timeliness=timeliness(published, period, today),
         warnings=warnings,
         fetch_outcome=log.get("outcome"),
         fetch_kind=log.get("kind"),

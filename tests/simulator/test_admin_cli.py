@@ -115,7 +115,12 @@ def test_advancing_the_clock_publishes_on_schedule_with_events(simulator):
 def test_cli_truth_equals_server_truth(simulator_module):
     out = json.loads(cli("truth", "--period", "2019-07", "--today", "2026-11-21"))
     assert out == simulator_module.truth("2019-07")
-    assert out["summary"] == {"accepted": 104, "rejected": 0, "missing": 0}
+    assert out["summary"] == {
+        "accepted": 104,
+        "correction_rejected": 0,
+        "rejected": 0,
+        "missing": 0,
+    }
 
 
 def test_connections_lines_are_shell_safe():

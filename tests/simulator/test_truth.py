@@ -125,7 +125,12 @@ def test_scenario_file_through_the_cli(tmp_path):
         check=True,
     ).stdout
     truth = json.loads(out)
-    assert truth["summary"] == {"accepted": 102, "rejected": 1, "missing": 1}
+    assert truth["summary"] == {
+        "accepted": 102,
+        "correction_rejected": 0,
+        "rejected": 1,
+        "missing": 1,
+    }
     assert truth["reports"]["05113"]["rule"] == "population_off"
     assert truth["national"]["jobcenters_reporting"] == 102
     accepted = [e for e in truth["reports"].values() if e["expected"] == "accepted"]
@@ -149,3 +154,38 @@ def test_every_correction_has_new_bytes_and_stays_quiet():
             etags.add(event["etag"])
             assert sim.expected(ags, PERIOD, TODAY)["warnings"] == []
         assert len(etags) == 4
+
+
+def test_a_rejected_correction_leaves_revision_1_valid_and_counted():
+    faults = [
+        {"kreis_ags": "03157", "period": PERIOD, "fault": "correction", "revisions": 2},
+        {"kreis_ags": "03157", "period": PERIOD, "fault": "violated_rule", "from_revision": 2},
+    ]
+    sim = Simulator(42, today=TODAY, faults=faults)
+    e = sim.expected("03157", PERIOD, TODAY)
+    assert (e["expected"], e["rule"], e["revision"], e["latest_revision"]) == (
+        "correction_rejected",
+        "subgroup_exceeds_total",
+        1,
+        2,
+    )
+    assert e["sha256"] == e["revisions"][0]["sha256"]
+    clean = Simulator(42, today=TODAY).truth(PERIOD)
+    truth = sim.truth(PERIOD)
+    assert truth["summary"]["correction_rejected"] == 1
+    assert truth["national"]["jobcenters_reporting"] == 104
+    # revision 1 has the figures of the uncorrected report
+    assert truth["national"] == clean["national"]
+
+
+def test_lateness_is_the_german_day_of_the_first_publication():
+    sim = Simulator(42, today=TODAY, faults=[{"kreis_ags": "03157", "fault": "late", "day": 10}])
+    assert sim.expected("03157", PERIOD, TODAY)["late"] is False
+    sim = Simulator(42, today=TODAY, faults=[{"kreis_ags": "03157", "fault": "late", "day": 11}])
+    assert sim.expected("03157", PERIOD, TODAY)["late"] is True
+
+
+def test_without_today_the_simulator_reads_the_worlds_clock(monkeypatch):
+    monkeypatch.setenv("JCW_TODAY", "2027-01-01")
+    assert Simulator(42).today() == date(2027, 1, 1)
+    assert Simulator(42, today=TODAY).today() == TODAY

@@ -46,6 +46,11 @@ joined as (
         landed.fetched_at as landed_at,
         accepted.fetched_at as accepted_fetched_at,
         coalesce(landed.fetched_at, accepted.fetched_at) as fetched_at,
+        -- when revision 1 of the report was published, as this revision's fetch tells
+        coalesce(
+            landed.first_published_on,
+            {{ jcw_berlin_day('cast(accepted.fetched_at as timestamptz)') }}
+        ) as first_published_on,
         landed.content_type,
         landed.source_revision,
         -- verdict

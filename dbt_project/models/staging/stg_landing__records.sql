@@ -19,6 +19,14 @@ renamed as (
         etag,
         source_revision,
         url,
+        -- when revision 1 was published, as far as this fetch tells (ingest.core.timeliness);
+        -- records written before it was recorded: the German day the pipeline fetched it
+        cast(cast(first_published_at as timestamptz) as timestamp) as first_published_at,
+        coalesce(
+            cast(first_published_on as date),
+            {{ jcw_berlin_day('cast(fetched_at as timestamptz)') }}
+        ) as first_published_on,
+        coalesce(first_published_from, 'first_seen') as first_published_from,
         -- lineage
         filename as source_file
     from source

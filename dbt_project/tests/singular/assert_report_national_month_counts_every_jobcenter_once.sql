@@ -14,8 +14,9 @@ broken as (
     from counts
     cross join registry
     where
-        counts.jobcenters_accepted + counts.jobcenters_rejected + counts.jobcenters_received
-        + counts.jobcenters_missing != registry.jobcenters
+        counts.jobcenters_accepted + counts.jobcenters_correction_rejected
+        + counts.jobcenters_rejected + counts.jobcenters_received + counts.jobcenters_missing
+        != registry.jobcenters
 )
 
 select * from broken

@@ -65,16 +65,23 @@ def test_every_state_with_reasons_revisions_and_deadlines(data_dir: Path) -> Non
     a, b, c, d = rows[A], rows[B], rows[C], rows[D]
     assert (a.state, a.warnings, a.on_time, a.revisions) == ("accepted", 2, True, 1)
     assert (b.state, b.on_time, b.overdue) == ("received", False, False)
-    assert (c.state, c.revisions, c.latest_revision, c.accepted_revision) == ("rejected", 2, 2, 1)
+    # the correction was rejected: revision 1 stays valid
+    assert (c.state, c.revisions, c.latest_revision, c.accepted_revision) == (
+        "correction_rejected",
+        2,
+        2,
+        1,
+    )
     assert c.reason == "ELB Frauen > ELB in Zeile 1 (+1 weitere)"
     assert c.on_time is True  # the first revision came in time
-    assert (d.state, d.fetch_kind, d.overdue, d.on_time) == ("missing", "too_large", True, False)
+    assert (d.state, d.fetch_kind, d.overdue, d.on_time) == ("missing", "too_large", True, None)
     assert "exceeds" in d.reason
-    assert (rows[E].on_time, rows[E].published_at) == (True, "2026-11-09T06:00:00+00:00")
+    assert (rows[E].on_time, rows[E].first_published_on) == (True, "2026-11-09")
     assert reconcile.counts(list(rows.values())) == {
         "missing": 100,
         "received": 2,
-        "rejected": 1,
+        "rejected": 0,
+        "correction_rejected": 1,
         "accepted": 1,
     }
     assert all(r.due_date == "2026-11-10" for r in rows.values())

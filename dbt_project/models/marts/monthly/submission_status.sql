@@ -3,8 +3,9 @@
 {{ config(unique_key=['kreis_ags', 'period']) }}
 
 -- One row per registered jobcenter per month, from the first to the latest month with any
--- file: where the report stands (missing / received / rejected / accepted) and whether it
--- came on time (due on the 10th of the following month, judged by the first fetched_at).
+-- file: where the report stands (missing / received / rejected / correction_rejected /
+-- accepted, as ingest.status.reconcile) and whether it came on time (ingest.core.timeliness:
+-- the first revision's publication against the due date, the 10th of the following month).
 with
 
 revisions as (
@@ -67,7 +68,9 @@ per_report as (
         cast(count(*) as integer) as revision_count,
         max(revision) as latest_revision,
         -- the first time any revision arrived (landed, or accepted rows of it)
-        min(least(landed_at, accepted_fetched_at)) as first_received_at
+        min(least(landed_at, accepted_fetched_at)) as first_received_at,
+        -- the first publication (ingest.core.timeliness): the earliest over the revisions
+        min(first_published_on) as first_published_on
     from revisions
     group by kreis_ags, period
 ),
@@ -91,10 +94,14 @@ assessed as (
         per_report.latest_revision,
         current_accepted.current_revision,
         per_report.first_received_at,
+        per_report.first_published_on,
         case
             when per_report.latest_revision is null then 'missing'
             when per_report.latest_revision = current_accepted.current_revision then 'accepted'
             when latest_verdict.verdict = 'accepted' then 'accepted'
+            when
+                latest_verdict.verdict = 'rejected' and current_accepted.current_revision is not null
+                then 'correction_rejected'
             when latest_verdict.verdict = 'rejected' then 'rejected'
             else 'received'
         end as status,
@@ -134,6 +141,7 @@ carried as (
         previous.latest_revision,
         previous.current_revision,
         previous.first_received_at,
+        previous.first_published_on,
         previous.status,
         previous.open_findings_count,
         previous.open_warnings_count,
@@ -171,6 +179,7 @@ timed as (
         -- deadline
         {{ jcw_due_date('period') }} as due_date,
         first_received_at,
+        first_published_on,
         {{ jcw_as_of('last_period') }} as as_of,
         -- last fetch attempt
         last_fetch_outcome,
@@ -184,14 +193,16 @@ judged as (
         kreis_ags,
         period,
         status,
+        -- ingest.core.timeliness: the first publication against the due date
         case
-            when first_received_at is null and as_of > due_date then 'overdue'
-            when first_received_at is null then 'not_due'
-            when first_received_at < due_date + interval 1 day then 'on_time'
+            when first_published_on is null and as_of > due_date then 'overdue'
+            when first_published_on is null then 'not_due'
+            when first_published_on <= due_date then 'on_time'
             else 'late'
         end as timeliness,
-        first_received_at < due_date + interval 1 day as is_on_time,
+        first_published_on <= due_date as is_on_time,
         due_date,
+        first_published_on,
         first_received_at,
         revision_count,
         latest_revision,

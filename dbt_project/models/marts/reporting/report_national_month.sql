@@ -36,6 +36,8 @@ state_counts as (
     select
         period,
         cast(count(*) filter (where status = 'accepted') as integer) as jobcenters_accepted,
+        cast(count(*) filter (where status = 'correction_rejected') as integer)
+            as jobcenters_correction_rejected,
         cast(count(*) filter (where status = 'rejected') as integer) as jobcenters_rejected,
         cast(count(*) filter (where status = 'received') as integer) as jobcenters_received,
         cast(count(*) filter (where status = 'missing') as integer) as jobcenters_missing,
@@ -57,6 +59,8 @@ described as (
         {%- endfor %}
         -- reports by state
         coalesce(state_counts.jobcenters_accepted, 0) as jobcenters_accepted,
+        coalesce(state_counts.jobcenters_correction_rejected, 0)
+            as jobcenters_correction_rejected,
         coalesce(state_counts.jobcenters_rejected, 0) as jobcenters_rejected,
         coalesce(state_counts.jobcenters_received, 0) as jobcenters_received,
         coalesce(state_counts.jobcenters_missing, 0) as jobcenters_missing,
