@@ -74,7 +74,7 @@ def jcw_collect():
         context = get_current_context()
         params = context["params"]
         last = params.get("period_to") or months.latest_complete_period(run_date(context))
-        first = params.get("period_from") or months.shift(last, -months.WARTEZEIT_MONTHS)
+        first = params.get("period_from") or months.shift(last, -months.calendar().wartezeit_months)
         periods = months.period_range(first, last)
         print(f"{len(periods)} month(s): {periods[0]}..{periods[-1]}")
         return periods
@@ -129,6 +129,7 @@ def jcw_collect():
         touched = result.get("periods")
         context = get_current_context()
         context["outlet_events"][ACCEPTED_REPORTS].extra = {
+            "as_of": run_date(context).isoformat(),
             "periods": sorted(touched) if isinstance(touched, list) else list(periods),
             "accepted": result.get("accepted", 0),
             "rejected": result.get("rejected", 0),

@@ -52,9 +52,29 @@ DEFAULT_ARGS = {
 
 
 def run_date(context: dict) -> date:
-    """The date a run stands for: its logical date, or (manual runs) when it was due to run."""
-    moment: datetime | None = context.get("logical_date") or context["dag_run"].run_after
+    """The date a run stands for, the reference date of everything it decides: its logical
+    date; for runs without one (manual, asset-triggered) the clock of the world it runs in
+    (``JCW_TODAY``, ingest.core.clock), else the day it was due to run."""
+    moment: datetime | None = context.get("logical_date")
+    if moment is None:
+        from ingest.core import clock
+
+        if clock.pinned():
+            return clock.today()
+        moment = context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+
+
+def announced_as_of(context: dict) -> date | None:
+    """The latest reference date the triggering asset events carry (``extra["as_of"]``)."""
+    events = context.get("triggering_asset_events") or {}
+    days = [
+        date.fromisoformat(e.extra["as_of"])
+        for evs in events.values()
+        for e in evs
+        if isinstance(e.extra, dict) and e.extra.get("as_of")
+    ]
+    return max(days) if days else None
 
 
 def deliver_mail() -> None:

@@ -26,7 +26,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail
+from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, START_DATE, deliver_mail, run_date
 from jcw_events import EventFileTrigger
 
 REPORT_EVENTS = Asset(
@@ -94,6 +94,7 @@ def jcw_intake():
         periods = touched if isinstance(touched, list) else sorted({o["period"] for o in outcomes})
         context = get_current_context()
         context["outlet_events"][ACCEPTED_REPORTS].extra = {
+            "as_of": run_date(context).isoformat(),
             "periods": sorted(periods),
             "accepted": result.get("accepted", 0),
             "rejected": result.get("rejected", 0),

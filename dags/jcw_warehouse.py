@@ -21,7 +21,9 @@ Which months to rebuild is read from the files, not from the triggering asset ev
 of asset events coalesce, so a run may carry only some of them): every month with a verdict
 file written since the start of the last green build (watermark in
 `data/airflow/jcw_warehouse_watermark.json`; no watermark = build everything). A run that
-finds no new verdict skips `build`, `publish` and `docs`.
+finds no new verdict skips `build`, `publish` and `docs`. The build's reference date (overdue,
+final, coverage) is the date of the collect or intake run that announced the verdicts
+(`as_of` in the asset event), else this run's own date: one clock from sweep to snapshot.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
-from jcw_common import ACCEPTED_REPORTS, DEFAULT_ARGS, PUBLISHED_SNAPSHOT, START_DATE
+from jcw_common import (
+    ACCEPTED_REPORTS,
+    DEFAULT_ARGS,
+    PUBLISHED_SNAPSHOT,
+    START_DATE,
+    announced_as_of,
+    run_date,
+)
 
 WRITER_POOL = "duckdb_writer"
 
@@ -65,8 +74,9 @@ def jcw_warehouse():
         periods = unbuilt_periods()
         if periods == []:
             raise AirflowSkipException("no verdict since the last green build: nothing to do")
-        print(f"building months with new verdicts: {periods or 'all (first build)'}")
-        summary = dbt_build(periods)
+        as_of = announced_as_of(context) or run_date(context)
+        print(f"building months with new verdicts: {periods or 'all (first build)'}, as of {as_of}")
+        summary = dbt_build(periods, as_of=as_of)
         write_watermark(watermark_path(), started)
         return summary
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
+    "tests.fixtures.browser",
     "tests.fixtures.simulator",
     "tests.fixtures.smtp",
 ]

@@ -28,7 +28,8 @@
     {{ return(jcw_count_columns() + jcw_money_columns()) }}
 {%- endmacro %}
 
-{#- The totals whose change the national report also shows over the same jobcenters. -#}
-{% macro jcw_same_change_columns() -%}
+{#- The headline totals of the national report: shown as like-with-like changes and
+    estimated for missing jobcenters (int_jobcenter_month_estimates). -#}
+{% macro jcw_headline_columns() -%}
     {{ return(["personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner"]) }}
 {%- endmacro %}

@@ -164,6 +164,40 @@ def land(
     """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
+    sha = hashlib.sha256(fetched.body).hexdigest()
+    try:
+        write_once(layout.landing_object(sha), fetched.body)
+    except ContentConflict:
+        raise ChecksumMismatch(
+            kreis_ags,
+            period,
+            f"landed object {sha} no longer matches its content address",
+        ) from None
+    record = _record(kreis_ags, period, sha, fetched, fetched_at, not_found_at)
+    for _ in range(MAX_LANDING_RACES):
+        recs = revisions(kreis_ags, period)
+        for r in recs:
+            if r.sha256 == sha:
+                return LandedRevision(r.revision, sha, r.path, is_new=False)
+        revision = (recs[-1].revision + 1) if recs else 1
+        path = layout.landing_record(kreis_ags, period, revision)
+        try:
+            created = write_json_once(path, {**record, "revision": revision})
+        except ContentConflict:
+            continue  # another writer claimed this number first: rescan
+        return LandedRevision(revision, sha, path, is_new=created)
+    raise JcwError(kreis_ags, period, "could not claim a revision number (too many races)")
+
+
+def _record(
+    kreis_ags: str,
+    period: str,
+    sha: str,
+    fetched: FetchedReport,
+    fetched_at: datetime,
+    not_found_at: datetime | None,
+) -> dict[str, Any]:
+    """The landing record of a fetched body (without its revision number)."""
     first_at, first_from = first_publication(
         period,
         fetched_at,
@@ -172,46 +206,22 @@ def land(
         source_revision=fetched.source_revision,
         not_found_at=not_found_at,
     )
-    body = fetched.body
-    sha = hashlib.sha256(body).hexdigest()
-    try:
-        write_once(layout.landing_object(sha), body)
-    except ContentConflict:
-        raise ChecksumMismatch(
-            kreis_ags,
-            period,
-            f"landed object {sha} no longer matches its content address",
-        ) from None
-    for _ in range(MAX_LANDING_RACES):
-        recs = revisions(kreis_ags, period)
-        for r in recs:
-            if r.sha256 == sha:
-                return LandedRevision(r.revision, sha, r.path, is_new=False)
-        revision = (recs[-1].revision + 1) if recs else 1
-        path = layout.landing_record(kreis_ags, period, revision)
-        record = {
-            "kreis_ags": kreis_ags,
-            "period": period,
-            "revision": revision,
-            "sha256": sha,
-            "size": len(body),
-            "content_type": fetched.content_type,
-            "fetched_at": fetched_at.isoformat(),
-            "http_status": fetched.http_status,
-            "etag": fetched.etag,
-            "last_modified": fetched.last_modified,
-            "source_revision": fetched.source_revision,
-            "url": fetched.url,
-            "first_published_at": first_at.isoformat(),
-            "first_published_on": berlin_day(first_at).isoformat(),
-            "first_published_from": first_from,
-        }
-        try:
-            created = write_json_once(path, record)
-        except ContentConflict:
-            continue  # another writer claimed this number first: rescan
-        return LandedRevision(revision, sha, path, is_new=created)
-    raise JcwError(kreis_ags, period, "could not claim a revision number (too many races)")
+    return {
+        "kreis_ags": kreis_ags,
+        "period": period,
+        "sha256": sha,
+        "size": len(fetched.body),
+        "content_type": fetched.content_type,
+        "fetched_at": fetched_at.isoformat(),
+        "http_status": fetched.http_status,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+        "source_revision": fetched.source_revision,
+        "url": fetched.url,
+        "first_published_at": first_at.isoformat(),
+        "first_published_on": berlin_day(first_at).isoformat(),
+        "first_published_from": first_from,
+    }
 
 
 def http_date(value: str | None) -> datetime | None:

@@ -68,6 +68,13 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
+def fmt_date(day: Any) -> str:
+    """A date the German way: 10.11.2026; ``–`` for a missing value."""
+    if day is None:
+        return MISSING
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
 def month_name(period: str) -> str:
     """``2026-10`` → ``Oktober 2026``."""
     return f"{MONTHS[int(period[5:]) - 1]} {period[:4]}"

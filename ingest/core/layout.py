@@ -10,6 +10,7 @@ other module asks that stage. See docs/architecture.md for what each file holds.
     events/, events/{inbox,done,invalid}/          event files               collect.events
     validation/<period>/<ags>/rNNNN.json           every verdict             validate.store
     quarantine/<period>/<ags>/rNNNN.json           rejected revisions        validate.store
+    history/<period>/<ags>/rNNNN.json              history rules re-checked  validate.store
     accepted/<period>/<ags>/rNNNN.parquet          accepted canonical rows   validate.store
     outbox/{pending,sent}/<key>.eml                alert mail                notify.outbox
     mail/                                          Maildir of the local SMTP sink
@@ -105,6 +106,18 @@ def verdict_files(period: str | None = None, *, root: Path | None = None) -> Ite
 def verdict_period(path: Path) -> str:
     """The period of a verdict file (its folder ``validation/<period>/<ags>/``)."""
     return path.parent.parent.name
+
+
+def history_check(kreis_ags: str, period: str, revision: int) -> Path:
+    """The latest re-check of a revision's history rules (its previous month came later)."""
+    return data_dir() / "history" / period / kreis_ags / revision_name(revision)
+
+
+def history_check_files() -> Iterator[Path]:
+    root = data_dir() / "history"
+    for path in sorted(root.glob("*/*/r*.json")) if root.is_dir() else []:
+        if revision_of(path) is not None:
+            yield path
 
 
 def quarantine(kreis_ags: str, period: str, revision: int) -> Path:

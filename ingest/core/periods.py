@@ -1,18 +1,20 @@
 """Reporting months and the reporting calendar: the one module for months and dates.
 
 A period is a reporting month written ``YYYY-MM`` with ASCII digits only, matched in full
-(no trailing newline, no Unicode digits). The calendar is the contract's: reports for month
-M are due on :data:`DUE_DAY` of M+1, and figures stay provisional for
-:data:`WARTEZEIT_MONTHS` months (the BA's Wartezeit). The due day, the Wartezeit and the
-first month of SGB II are defined once, as the ``vars`` of ``dbt_project/dbt_project.yml``,
-which dbt reads natively; this module reads the same values, so the warehouse, the DAGs, the
-CLI and the mails cannot disagree about them.
+(no trailing newline, no Unicode digits). The reporting calendar (:func:`calendar`) is the
+contract's: reports for month M are due on the due day of M+1, and figures stay provisional
+for the BA's Wartezeit. The due day, the Wartezeit and the first month of SGB II are defined
+once, as the ``vars`` of ``dbt_project/dbt_project.yml``, which dbt reads natively; this
+module reads the same values on first use, so the warehouse, the DAGs, the CLI and the mails
+cannot disagree about them.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from ingest.core import settings
 
@@ -25,8 +27,18 @@ class InvalidPeriod(ValueError):
     """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range)."""
 
 
-def _read_calendar() -> tuple[int, int, str]:
-    """(due day, Wartezeit in months, first period) from the vars of dbt_project.yml."""
+@dataclass(frozen=True)
+class Calendar:
+    """The reporting calendar of the contract."""
+
+    due_day: int  # reports for month M are due on this day of M+1
+    wartezeit_months: int  # figures are provisional this many months (the BA's Wartezeit)
+    first_period: str  # the first reporting month of SGB II
+
+
+@lru_cache(maxsize=1)
+def calendar() -> Calendar:
+    """The calendar from the vars of dbt_project.yml (read once, on first use)."""
     import yaml
 
     with open(settings.DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as f:
@@ -34,13 +46,7 @@ def _read_calendar() -> tuple[int, int, str]:
     first = str(variables["first_period"])
     if not _PERIOD.fullmatch(first):
         raise ValueError(f"dbt_project.yml: var first_period {first!r} is not YYYY-MM")
-    return int(variables["due_day"]), int(variables["wartezeit_months"]), first
-
-
-# Reports for month M are due on this day of M+1.
-# Figures are provisional for this many months (the BA's Wartezeit), final after that.
-# The first reporting month of SGB II.
-DUE_DAY, WARTEZEIT_MONTHS, FIRST_PERIOD = _read_calendar()
+    return Calendar(int(variables["due_day"]), int(variables["wartezeit_months"]), first)
 
 
 def is_period(text: object) -> bool:
@@ -91,9 +97,9 @@ def period_of(day: date) -> str:
 
 
 def due_date(period: str) -> date:
-    """The day the reports of ``period`` are due: DUE_DAY of the following month."""
+    """The day the reports of ``period`` are due: the due day of the following month."""
     following = shift(period, 1)
-    return date(int(following[:4]), int(following[5:]), DUE_DAY)
+    return date(int(following[:4]), int(following[5:]), calendar().due_day)
 
 
 def latest_complete_period(day: date) -> str:

@@ -37,9 +37,12 @@ def queue_checksum_alert(verdict: dict[str, Any]) -> bool:
     return queue_mail(key, [settings.TEAM_EMAIL], subject, body)
 
 
-def queue_digest(day: date, verdicts: list[dict[str, Any]]) -> bool:
-    """Queue the team's digest of the warnings of reports accepted on ``day`` (once a day)."""
-    subject, body = texts.digest_mail(day, verdicts)
+def queue_digest(
+    day: date, verdicts: list[dict[str, Any]], rechecked: list[dict[str, Any]] = ()
+) -> bool:
+    """Queue the team's digest of the warnings of reports accepted on ``day`` and of the
+    history rules re-checked that day (once a day)."""
+    subject, body = texts.digest_mail(day, verdicts, list(rechecked))
     return queue_mail(f"digest:{day.isoformat()}", [settings.TEAM_EMAIL], subject, body)
 
 

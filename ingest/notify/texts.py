@@ -118,8 +118,11 @@ def checksum_mail(verdict: dict[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
-def digest_mail(day: date, verdicts: list[dict[str, Any]]) -> tuple[str, str]:
-    """Subject and body of the team's digest of the warnings of reports accepted on ``day``."""
+def digest_mail(
+    day: date, verdicts: list[dict[str, Any]], rechecked: list[dict[str, Any]] = ()
+) -> tuple[str, str]:
+    """Subject and body of the team's digest of the warnings of reports accepted on ``day``
+    and of the history rules re-checked that day."""
     n_warnings = sum(len(v["warnings"]) for v in verdicts)
     subject = (
         f"{SUBJECT_PREFIX} Hinweise {day.isoformat()}: {n_warnings} Hinweise zu "
@@ -137,7 +140,30 @@ def digest_mail(day: date, verdicts: list[dict[str, Any]]) -> tuple[str, str]:
         for i, finding in enumerate(v["warnings"], 1):
             lines += finding_block(i, finding, max_rows=10)
         lines.append("")
+    if rechecked:
+        lines += _recheck_lines(rechecked)
     return subject, "\n".join(lines)
+
+
+def _recheck_lines(rechecked: list[dict[str, Any]]) -> list[str]:
+    """The digest's part on history rules re-checked against a late or corrected month."""
+    lines = [
+        "Neu bewertete Hinweise: Der Vormonat wurde nachgeliefert oder korrigiert, die "
+        "Vergleiche mit dem Vormonat wurden neu geprüft:",
+        "",
+    ]
+    for c in rechecked:
+        basis = c["compared_with"]
+        lines.append(
+            f"{jobcenter_label(c['kreis_ags'])}, Berichtsmonat {c['period']}, Revision "
+            f"{c['revision']}, jetzt verglichen mit {basis['period']} (Revision "
+            f"{basis['revision']}): vorher {len(c['warnings_before'])}, jetzt "
+            f"{len(c['warnings'])} Hinweise"
+        )
+        for i, finding in enumerate(c["warnings"], 1):
+            lines += finding_block(i, finding, max_rows=10)
+        lines.append("")
+    return lines
 
 
 def reminder_mail(kreis_ags: str, period: str, due: date) -> tuple[str, str]:

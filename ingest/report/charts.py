@@ -1,7 +1,9 @@
 """The report's charts: inline SVG drawn by matplotlib, so the page needs no network.
 
 Text stays text in the SVG (searchable, and readable by tests), and ids are stable, so the
-same data gives the same file.
+same data gives the same file. Charts do not mislead: a month with missing jobcenters is
+drawn with its estimated total (a hollow marker, never as a fall to the reported sum), and
+every value axis starts at zero or includes it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ TOTALS: tuple[tuple[str, str, str], ...] = (
     ("einwohner", "Erfasste Einwohner", "Einwohner"),
     ("jobcenters_reporting", "Berichtende Jobcenter", "Jobcenter"),
 )
-# Totals whose change is also shown over the jobcenters reporting in both months.
 
 
 def _pyplot():
@@ -74,6 +75,12 @@ def _percent(ax) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_num(v, decimals)))
 
 
+def _include_zero(ax) -> None:
+    """Stretch the value axis to zero: a wobble of 0.06 points must look like one."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(low, 0.0), max(high, 0.0))
+
+
 def trend_chart(national: list[dict[str, Any]]) -> str:
     """Small multiples of the national totals over the trend months (SVG)."""
     plt = _pyplot()
@@ -82,16 +89,45 @@ def trend_chart(national: list[dict[str, Any]]) -> str:
     periods = [n["period"] for n in national]
     fig, axes = plt.subplots(2, 3, figsize=(11, 4.4))
     for ax, (col, label, _) in zip(axes.flat, TOTALS, strict=True):
-        values = [n[col] for n in national]
-        (line,) = ax.plot(range(len(periods)), values, color="#1f5f99", marker="o", markersize=2.5)
+        values, estimated = trend_values(national, col)
+        xs = range(len(periods))
+        (line,) = ax.plot(xs, values, color="#1f5f99", marker="o", markersize=2.5)
         line.set_gid(f"trend-{col}")
+        if estimated:
+            (marks,) = ax.plot(
+                estimated,
+                [values[i] for i in estimated],
+                linestyle="none",
+                marker="o",
+                markersize=5,
+                markerfacecolor="white",
+                markeredgecolor="#b5432a",
+                label="geschätzt",
+            )
+            marks.set_gid(f"trend-{col}-estimated")
+            ax.legend(fontsize=7, frameon=False, loc="lower left")
         ax.set_title(label, fontsize=9, loc="left")
         ax.set_xticks(range(0, len(periods), 6), _tick_labels(periods)[::6])
+        ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         _thousands(ax)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     fig.tight_layout()
     return _svg(fig)
+
+
+def trend_values(national: list[dict[str, Any]], col: str) -> tuple[list, list[int]]:
+    """The series of a national total: the estimated total where a month is incomplete (so a
+    month with missing jobcenters is never drawn as a fall), and the indexes estimated."""
+    estimated_col = f"{col}_estimated"
+    values, estimated = [], []
+    for i, n in enumerate(national):
+        if not n.get("is_complete", True) and n.get(estimated_col) is not None:
+            values.append(n[estimated_col])
+            estimated.append(i)
+        else:
+            values.append(n[col])
+    return values, estimated
 
 
 def kennzahl_trend_chart(national: list[dict[str, Any]]) -> str:
@@ -108,6 +144,22 @@ def kennzahl_trend_chart(national: list[dict[str, Any]]) -> str:
             xs, [national[i][col] for i in xs], color="#b5432a", marker="o", markersize=2.5
         )
         line.set_gid(f"kennzahl-{col}")
+        partial = [i for i in xs if national[i].get("has_incomplete_month_in_window")]
+        if partial:
+            (marks,) = ax.plot(
+                partial,
+                [national[i][col] for i in partial],
+                linestyle="none",
+                marker="o",
+                markersize=5,
+                markerfacecolor="white",
+                markeredgecolor="#b5432a",
+                label="Fenster unvollständig",
+            )
+            marks.set_gid(f"kennzahl-{col}-partial")
+            ax.legend(fontsize=7, frameon=False, loc="lower left")
+        _include_zero(ax)
+        ax.axhline(0, color="#888888", linewidth=0.6)
         ax.set_title(label, fontsize=9, loc="left")
         ax.set_xlim(-0.5, len(periods) - 0.5)
         ax.set_xticks(range(0, len(periods), 6), _tick_labels(periods)[::6])
@@ -163,6 +215,7 @@ def profile_chart(history: list[dict[str, Any]], national: list[dict[str, Any]])
 
     own_line(axes[0], "elb", "ELB")
     axes[0].set_title("ELB", fontsize=9, loc="left")
+    axes[0].set_ylim(bottom=0)
     _thousands(axes[0])
     own_line(axes[1], "k2", "Jobcenter")
     k2_nat = [(i, n["k2"]) for i, n in enumerate(national) if n["k2"] is not None]
@@ -175,6 +228,7 @@ def profile_chart(history: list[dict[str, Any]], national: list[dict[str, Any]])
             label="Bund (zkT)",
         )
     axes[1].set_title("K2 Integrationsquote (%)", fontsize=9, loc="left")
+    _include_zero(axes[1])
     _percent(axes[1])
     axes[1].legend(fontsize=8, frameon=False)
     for ax in axes:

@@ -133,7 +133,8 @@ def _national(con, period: str) -> list[dict[str, Any]]:
     """The national rows of the trend months ending at ``period``; ReportFailed if absent."""
     national = _rows(
         con,
-        "select n.*, coalesce(d.is_final, false) as is_final, r.* exclude (period) "
+        "select n.*, coalesce(d.is_final, false) as is_final, d.due_date, d.as_of, "
+        "r.* exclude (period) "
         "from national_month n left join dim_period d on n.period = d.period "
         "left join report_national_month r on n.period = r.period "
         "where n.period between ? and ? order by n.period",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.core.german import fmt_int, fmt_num, fmt_pct, month_name
+from ingest.core.german import fmt_date, fmt_int, fmt_num, fmt_pct, month_name
 from ingest.core.states import STATES_DE
 from ingest.report.charts import (
     TOTALS,
@@ -21,6 +21,8 @@ from ingest.report.charts import (
 from ingest.report.data import ReportData
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+# States whose reports are not in the month's reported sums.
+NOT_COUNTED = ("missing", "rejected", "received")
 # § 48a Kennzahlen in the order the report shows them: code, column, German name, better.
 KENNZAHLEN: tuple[tuple[str, str, str, str], ...] = (
     ("K1", "k1", "Veränderung der Leistungen zum Lebensunterhalt", "lower"),
@@ -78,6 +80,7 @@ def _environment():
         num_de=fmt_num,
         pct_de=fmt_pct,
         month_de=month_name,
+        date_de=fmt_date,
         svg=Markup,
         group_short=group_short,
     )
@@ -91,9 +94,20 @@ def _environment():
     return env
 
 
+def banner(data: ReportData) -> dict[str, Any] | None:
+    """What the page must say first when its month is not complete or not yet due."""
+    current = data.national[-1]
+    not_due = current["as_of"] is not None and current["as_of"] <= current["due_date"]
+    if current["is_complete"] and not not_due:
+        return None
+    missing = [s for s in data.incomplete if s["status"] in NOT_COUNTED]
+    return {"not_due": not_due, "missing": missing}
+
+
 def render_national(data: ReportData) -> str:
     """The national report page (HTML, charts inline)."""
     current = data.national[-1]
+    previous = data.national[-2] if len(data.national) > 1 else None
     targets_by_ags: dict[str, dict[str, dict[str, Any]]] = {}
     for t in data.targets:
         targets_by_ags.setdefault(t["kreis_ags"], {})[t["indicator"]] = t
@@ -103,7 +117,9 @@ def render_national(data: ReportData) -> str:
         .render(
             data=data,
             current=current,
-            previous=data.national[-2] if len(data.national) > 1 else None,
+            previous=previous,
+            banner=banner(data),
+            estimated=current["is_estimated"] or bool(previous and previous["is_estimated"]),
             trend_svg=trend_chart(data.national),
             kennzahl_svg=kennzahl_trend_chart(data.national),
             land_svg=land_chart(data.lands, current),

@@ -11,25 +11,32 @@ from ingest.core import registry
 from ingest.core.periods import due_date
 from ingest.notify import alerts
 from ingest.status.reconcile import reconcile
-from ingest.validate.store import read_verdicts
+from ingest.validate.store import effective_warnings, history_checks, read_verdicts
 
 
 def send_digest(day: date) -> bool:
-    """Queue one digest of all warnings of reports accepted on ``day`` (once per day).
+    """Queue one digest of the warnings of reports accepted on ``day``, and of the warnings
+    re-checked that day because a previous month came late or was corrected (once per day).
 
-    Returns True if a digest was queued (False: no warnings that day, or already queued).
+    Returns True if a digest was queued (False: nothing that day, or already queued).
     """
     verdicts = [
-        v
+        {**v, "warnings": effective_warnings(v)}
         for v in read_verdicts()
         if v["verdict"] == "accepted"
-        and v.get("warnings")
         and v.get("validated_at")
         and datetime.fromisoformat(v["validated_at"]).astimezone(UTC).date() == day
     ]
-    if not verdicts:
+    verdicts = [v for v in verdicts if v["warnings"]]
+    rechecked = [
+        c
+        for c in history_checks()
+        if datetime.fromisoformat(c["checked_at"]).astimezone(UTC).date() == day
+        and c["warnings"] != c["warnings_before"]
+    ]
+    if not verdicts and not rechecked:
         return False
-    return alerts.queue_digest(day, verdicts)
+    return alerts.queue_digest(day, verdicts, rechecked)
 
 
 def missing_jobcenters(period: str) -> list[str]:

@@ -22,7 +22,7 @@ from ingest.core import registry
 from ingest.core.periods import due_date
 from ingest.core.states import STATES
 from ingest.core.timeliness import LATE, ON_TIME, OVERDUE, timeliness
-from ingest.validate.store import read_verdict
+from ingest.validate.store import effective_warnings, read_verdict
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,11 @@ def _state(
     if latest is None:
         return "received", accepted_revision, 0, None
     if latest.get("verdict") == "accepted":
-        return "accepted", accepted_revision, len(latest.get("warnings") or []), None
+        return "accepted", accepted_revision, len(effective_warnings(latest)), None
     if accepted_revision is not None:
         current = verdicts[accepted_revision] or {}
         reason = _rejection_reason(latest)
-        return "correction_rejected", accepted_revision, len(current.get("warnings") or []), reason
+        return "correction_rejected", accepted_revision, len(effective_warnings(current)), reason
     return "rejected", None, 0, _rejection_reason(latest)
 
 

@@ -10,6 +10,7 @@ concurrent runs are safe. Then the validation pages of the months touched are re
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from ingest.core.errors import ChecksumMismatch, ReportRejected
 from ingest.core.findings import Finding
 from ingest.notify import alerts
 from ingest.validate.checks import Verdict, validate_many
+from ingest.validate.history import recheck_following
 from ingest.validate.pages import write_period_report
 from ingest.validate.parse import parse_report
 from ingest.validate.store import (
@@ -36,6 +38,8 @@ from ingest.validate.store import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+log = logging.getLogger(__name__)
 
 CHECKSUM_RULE = "checksum_mismatch"
 CHECKSUM_MESSAGE = (
@@ -68,9 +72,13 @@ def process_pending(periods: list[str] | None = None, *, now: datetime | None = 
         by_period.setdefault(field_of(record, "period"), []).append(record)
     months = sorted(by_period)
     history = AcceptedIndex()
+    accepted_now: list[tuple[str, str, int]] = []
     for start in range(0, len(months), MONTHS_PER_BATCH):
         batch = [r for p in months[start : start + MONTHS_PER_BATCH] for r in by_period[p]]
-        _validate_batch(batch, history, mismatches, counts, now)
+        _validate_batch(batch, history, mismatches, counts, now, accepted_now)
+    changed = recheck_following(accepted_now, history, now)
+    if changed:
+        log.info("history rules re-checked: warnings changed for %d later month(s)", changed)
     if mismatches:
         first = mismatches[0]
         raise ChecksumMismatch(
@@ -88,6 +96,7 @@ def _validate_batch(
     mismatches: list[ChecksumMismatch],
     counts: dict[str, int],
     now: datetime,
+    accepted_now: list[tuple[str, str, int]],
 ) -> None:
     """Validate and write the revisions of a few months; add to ``counts`` and ``history``."""
     done: list[tuple[Verdict, Any, pd.DataFrame | None]] = []
@@ -115,6 +124,8 @@ def _validate_batch(
         if not ours:
             continue
         written_periods.add(verdict.period)
+        if verdict.accepted:
+            accepted_now.append((verdict.kreis_ags, verdict.period, verdict.revision))
         counts["accepted" if verdict.accepted else "rejected"] += 1
         counts["warnings"] += len(verdict.warnings)
     for period in sorted(written_periods):

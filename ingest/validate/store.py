@@ -17,8 +17,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.core import contract, layout
-from ingest.core.files import ContentConflict, write_once
+from ingest.core import contract, layout, periods
+from ingest.core.files import ContentConflict, replace_json, write_once
+from ingest.core.rules import HISTORY_RULES
 from ingest.validate.frames import to_decimal
 
 if TYPE_CHECKING:
@@ -41,6 +42,34 @@ def read_verdict(kreis_ags: str, period: str, revision: int) -> dict[str, Any] |
         return json.loads(layout.verdict(kreis_ags, period, revision).read_bytes())
     except FileNotFoundError:
         return None
+
+
+def read_history_check(kreis_ags: str, period: str, revision: int) -> dict[str, Any] | None:
+    """The latest re-check of a revision's history rules, or None if never re-checked."""
+    try:
+        return json.loads(layout.history_check(kreis_ags, period, revision).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def write_history_check(doc: dict[str, Any]) -> None:
+    """Replace the re-check of a revision's history rules (the latest one counts)."""
+    path = layout.history_check(doc["kreis_ags"], doc["period"], doc["revision"])
+    replace_json(path, doc)
+
+
+def history_checks() -> list[dict[str, Any]]:
+    """Every re-check of history rules, ordered by period, jobcenter and revision."""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in layout.history_check_files()]
+
+
+def effective_warnings(verdict: dict[str, Any]) -> list[dict[str, Any]]:
+    """A verdict's warnings with its history rules as last re-checked."""
+    check = read_history_check(verdict["kreis_ags"], verdict["period"], verdict["revision"])
+    if check is None:
+        return list(verdict.get("warnings") or [])
+    kept = [w for w in verdict.get("warnings") or [] if w["rule"] not in HISTORY_RULES]
+    return kept + list(check["warnings"])
 
 
 def read_verdicts(period: str | None = None) -> list[dict[str, Any]]:
@@ -98,6 +127,15 @@ class AcceptedIndex:
         entries = self._by_ags.get(kreis_ags, [])
         i = bisect.bisect_left(entries, (period,))
         return entries[i - 1] if i else None
+
+    def first_after(self, kreis_ags: str, period: str) -> tuple[str, int, Path] | None:
+        """The latest accepted revision of the first month after ``period``, or None."""
+        entries = self._by_ags.get(kreis_ags, [])
+        i = bisect.bisect_left(entries, (periods.shift(period, 1),))
+        if i == len(entries):
+            return None
+        following = entries[i][0]
+        return [e for e in entries[i:] if e[0] == following][-1]
 
 
 def previous_accepted(kreis_ags: str, period: str) -> pd.DataFrame | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
+from datetime import date
 from pathlib import Path
 
-from ingest.core import layout, settings
+from ingest.core import clock, layout, settings
 from ingest.core import periods as months
 from ingest.core.errors import BuildFailed, ChecksumMismatch
 from ingest.warehouse.dbt import (
@@ -30,23 +30,28 @@ from ingest.warehouse.state import read_state, write_state
 
 log = logging.getLogger(__name__)
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 
 
 def build(
-    periods: list[str] | None = None, *, full_refresh: bool = False, as_of: str | None = None
+    periods: list[str] | None = None,
+    *,
+    full_refresh: bool = False,
+    as_of: str | date | None = None,
 ) -> dict:
     """Run one ``dbt build``; return a summary. Raises BuildFailed naming the failed nodes.
 
     ``periods`` are the reporting months whose files changed: only they (and the § 48a
     windows of the 12 months after each) are rebuilt. ``None`` or an empty list reads
-    every file. ``as_of`` (``YYYY-MM-DD``) is the reference date for ``is_final`` and
-    overdue reports; ``None`` means the due date of the latest month with data.
+    every file. ``as_of`` is the reference date for ``is_final``, overdue reports and
+    coverage: the run's date (``YYYY-MM-DD``); ``None`` reads the one clock
+    (:func:`ingest.core.clock.today`).
     """
     periods = _checked_periods(periods or [])
-    if as_of is not None and not _DATE.fullmatch(as_of):
-        raise BuildFailed(None, None, f"as_of {as_of!r} is not a date YYYY-MM-DD")
+    try:
+        as_of = clock.today(as_of).isoformat()
+    except clock.InvalidDate as exc:
+        raise BuildFailed(None, None, f"as_of: {exc}") from None
     wh = warehouse_dir()
     wh.mkdir(parents=True, exist_ok=True)
     with exclusive(wh / ".build.lock"):
@@ -66,6 +71,7 @@ def build(
         results = _dbt_build(full_refresh, periods, as_of, state, wh)
         summary = {
             "status": "success",
+            "as_of": as_of,
             "periods": periods,
             "full_refresh": full_refresh,
             "project": project,
@@ -122,7 +128,7 @@ def unit_tests() -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in results}
 
 
-def rebuild(as_of: str | None = None) -> dict:
+def rebuild(as_of: str | date | None = None) -> dict:
     """Delete the build database, rebuild every table from the files, then publish.
 
     First re-hashes every landed object: a file that fails its checksum stops the rebuild

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.timeout(600)
 def built(module_data_dir: Path) -> Path:
     """The world's files, built once (full build); returns the build database."""
     write_world(module_data_dir)
-    summary = build.build()
+    summary = build.build(as_of="2026-03-10")
     assert summary["status"] == "success"
     return module_data_dir / "warehouse" / "build.duckdb"
 
@@ -115,10 +115,10 @@ def test_submission_status_shows_every_case(built: Path) -> None:
     assert status("01054", "2025-02") == ("accepted", "late", 1, 1, 0, 0, None)
     assert status("01054", "2025-06") == ("missing", "overdue", 0, None, 0, 0, None)
     # r1 accepted (with a warning), the correction r2 rejected: the figures stay r1's.
-    assert status("03157", "2026-02") == ("rejected", "on_time", 2, 1, 3, 1, None)
+    assert status("03157", "2026-02") == ("correction_rejected", "on_time", 2, 1, 3, 1, None)
     assert status("03159", "2026-02") == ("rejected", "on_time", 1, None, 2, 0, None)
     assert status("03159", "2026-01") == ("missing", "overdue", 0, None, 0, 0, "server_error")
-    # as_of defaults to the due date of the latest month: 2026-02 is not overdue yet.
+    # The build's clock stands at 2026-03-10, the due date of 2026-02: not overdue yet.
     assert status("16076", "2026-02")[:2] == ("missing", "not_due")
     # A registered jobcenter with no file at all is missing in every month.
     assert query(
@@ -133,7 +133,7 @@ def test_dim_period_marks_months_final_after_the_wartezeit(built: Path) -> None:
     rows = query(built, "select period, due_date, is_final, as_of from dim_period order by period")
     assert [r[0] for r in rows] == WORLD_MONTHS
     as_of = rows[-1][3]
-    # Default as_of: the due date of the latest month (2026-02 -> 2026-03-10). Final are the
+    # The build's clock: 2026-03-10 (the due date of 2026-02). Final are the
     # months whose Wartezeit of three months after the month's end has passed: up to 2025-11.
     assert str(as_of) == "2026-03-10"
     assert [r[0] for r in rows if r[2]][-1] == "2025-11"

@@ -87,32 +87,6 @@ def report_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repor
         sim.stop()
 
 
-def ensure_chromium() -> str:
-    """Debian's Chromium, installed with apt-get when absent (the test setup's duty)."""
-    import shutil
-    import subprocess
-
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if Path(path).exists():
-        return path
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        proc = subprocess.run(
-            cmd,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        if proc.returncode != 0:
-            pytest.fail(f"cannot install Chromium ({' '.join(cmd)}): {proc.stderr[-500:]}")
-    return "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of Debian's Chromium (installed if missing)."""
-    return ensure_chromium()
-
-
 @pytest.fixture(scope="session")
 def generated(report_warehouse: ReportWarehouse, chromium: str, tmp_path_factory):
     """The report of LAST_PERIOD generated once from the test warehouse (HTML, PDFs)."""

@@ -14,7 +14,7 @@ import duckdb
 
 TOTALS = ("personen", "bedarfsgemeinschaften", "elb", "integrationen", "einwohner")
 KPIS = ("k1", "k1e1", "k1e2", "k2", "k2e4", "k3", "k3e1")
-STATUSES = ("accepted", "rejected", "received", "missing")
+STATUSES = ("accepted", "correction_rejected", "rejected", "received", "missing")
 ACHIEVEMENTS = ("achieved", "missed", "on_track", "off_track", "no_data")
 
 
@@ -54,6 +54,19 @@ def national_page(snapshot: Path, period: str) -> dict[str, Any]:
         for i, col in enumerate(TOTALS):
             now, before = same[2 * i], same[2 * i + 1]
             exp[f"national_same.{col}"] = (now - before) * 100.0 / before
+        # coverage: reporting jobcenters and their share of the registry population
+        covered = con.execute(
+            "select count(*) filter (where f.kreis_ags is not null), count(*), "
+            "sum(j.population_2018_12_31) filter (where f.kreis_ags is not null) * 100.0 "
+            "/ sum(j.population_2018_12_31) from dim_jobcenter j left join fct_jobcenter_month f "
+            "on j.kreis_ags = f.kreis_ags and f.period = ?",
+            [period],
+        ).fetchone()
+        exp["coverage.jobcenters_reporting"] = covered[0]
+        exp["coverage.jobcenters_expected"] = covered[1]
+        exp["coverage.population_covered_pct"] = covered[2]
+        for col in TOTALS:
+            exp[f"estimated.{col}"] = nat[f"{col}_estimated"]
         for row in _all(con, "select * from national_month where period <= ?", [period]):
             for col in (*TOTALS, "jobcenters_reporting", "k2", "k3"):
                 exp[f"trend.{row['period']}.{col}"] = row[col]

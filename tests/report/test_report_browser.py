@@ -8,13 +8,10 @@ cell is compared with the snapshot through the tests' own SQL (tests/report/figu
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
-from ingest.report import pdf
 from tests.report import figures
 from tests.report.conftest import LAST_PERIOD, MISSING, REJECTED
 
@@ -29,30 +26,6 @@ CHARTS = {
     ],
     "#chart-kennzahlen": ["kennzahl-k2", "kennzahl-k3"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=chromium,
-            args=list(pdf.OFFLINE_FLAGS),
-        )
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator:
-    context = browser.new_context(offline=True)  # the report must need no network
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def shown_figures(page) -> dict[str, str]:

@@ -18,7 +18,7 @@ national as (
 both_months as (
     select
         current_month.period,
-        {%- for col in jcw_same_change_columns() %}
+        {%- for col in jcw_headline_columns() %}
         sum(current_month.{{ col }}) as {{ col }},
         sum(previous_month.{{ col }}) as {{ col }}_previous,
         {%- endfor %}
@@ -50,7 +50,7 @@ described as (
     select
         national.period,
         -- change against the previous month, jobcenters reporting in both months only
-        {%- for col in jcw_same_change_columns() %}
+        {%- for col in jcw_headline_columns() %}
         cast(
             (both_months.{{ col }} - both_months.{{ col }}_previous) * 100.0
             / nullif(both_months.{{ col }}_previous, 0)
