@@ -147,7 +147,7 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         assert runs["jcw_warehouse"] and runs["jcw_warehouse"][0] == "success", runs
         assert (data_dir / "events" / "done").is_dir()
 
-        from ingest.reconcile.reconcile import reconcile
+        from ingest.status.reconcile import reconcile
 
         snapshot = data_dir / "warehouse" / "jobcenters.duckdb"
         con = duckdb.connect(str(snapshot), read_only=True)

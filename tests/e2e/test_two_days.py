@@ -9,7 +9,6 @@ warehouse and report agree with the simulator's truth, and no banner remains.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -25,25 +24,19 @@ DAY_1, DAY_2 = date(2026, 11, 3), date(2026, 11, 21)
 MONTHS = period_range("2026-09", PERIOD)
 
 
-def run_day(sim, data: Path, day: date, months: list[str]):
+def run_day(day: date, months: list[str], monkeypatch: pytest.MonkeyPatch) -> Path:
     """One day of the pipeline on the world's clock: collect, validate, build, publish."""
     from ingest.collect import collector
     from ingest.validate import run
     from ingest.warehouse import build, publish
 
-    saved = dict(os.environ)
-    os.environ.update(sim.env)
-    os.environ.update({"JCW_DATA_DIR": str(data), "JCW_TODAY": day.isoformat()})
-    try:
-        moment = datetime.combine(day, time(7), tzinfo=UTC)
-        ags = [jc.kreis_ags for jc in registry.jobcenters()]
-        collector.collect_many(ags, months, now=moment)
-        run.process_pending(months, now=moment)
-        build.build(months)
-        return publish.publish()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    monkeypatch.setenv("JCW_TODAY", day.isoformat())
+    moment = datetime.combine(day, time(7), tzinfo=UTC)
+    ags = [jc.kreis_ags for jc in registry.jobcenters()]
+    collector.collect_many(ags, months, now=moment)
+    run.process_pending(months, now=moment)
+    build.build(months)
+    return publish.publish()
 
 
 def national(snapshot: Path) -> dict:
@@ -56,32 +49,24 @@ def national(snapshot: Path) -> dict:
         con.close()
 
 
-def report(data: Path, out: Path) -> Path:
+def report(out: Path) -> Path:
     from ingest.report import generate
 
-    saved = os.environ.get("JCW_DATA_DIR")
-    os.environ["JCW_DATA_DIR"] = str(data)
-    try:
-        return generate.generate(PERIOD, out_dir=out, pdf=False).html
-    finally:
-        if saved is None:
-            os.environ.pop("JCW_DATA_DIR")
-        else:
-            os.environ["JCW_DATA_DIR"] = saved
+    return generate.generate(PERIOD, out_dir=out, pdf=False).html
 
 
 @pytest.mark.timeout(1200)
 def test_an_early_day_and_a_complete_day_of_one_month(
-    simulator_factory, tmp_path: Path, page
+    simulator_factory, data_dir: Path, tmp_path: Path, page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ingest.status import reconcile
 
     sim = simulator_factory(today=DAY_1.isoformat())
-    data = tmp_path / "data"
-    data.mkdir()
+    for key, value in sim.env.items():
+        monkeypatch.setenv(key, value)
 
     # -- day 1: October is not due; a few jobcenters have published
-    snapshot = run_day(sim, data, DAY_1, MONTHS)
+    snapshot = run_day(DAY_1, MONTHS, monkeypatch)
     truth = sim.truth(PERIOD)
     published = truth["summary"]["accepted"]
     assert 0 < published < 50
@@ -95,7 +80,7 @@ def test_an_early_day_and_a_complete_day_of_one_month(
         True,
     )
     assert n["jobcenters_estimated"] == 104 - published  # all reported September
-    html = report(data, tmp_path / "day1")
+    html = report(tmp_path / "day1")
     page.goto(html.as_uri())
     banner = page.inner_text("#hinweis")
     assert "erst am 10.11.2026 fällig" in banner
@@ -115,7 +100,7 @@ def test_an_early_day_and_a_complete_day_of_one_month(
 
     # -- day 2: every report is in
     sim.advance(DAY_2.isoformat())
-    snapshot = run_day(sim, data, DAY_2, [PERIOD])
+    snapshot = run_day(DAY_2, [PERIOD], monkeypatch)
     truth = sim.truth(PERIOD)
     assert truth["summary"]["accepted"] == 104
     rows = reconcile.reconcile(PERIOD, today=DAY_2)
@@ -134,6 +119,6 @@ def test_an_early_day_and_a_complete_day_of_one_month(
     finally:
         con.close()
     assert statuses == [("accepted", "on_time", 104)]
-    html = report(data, tmp_path / "day2")
+    html = report(tmp_path / "day2")
     page.goto(html.as_uri())
     assert page.query_selector("#hinweis") is None

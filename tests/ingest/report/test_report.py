@@ -51,7 +51,7 @@ def _snapshot(path: Path, tables: tuple[str, ...], periods: tuple[str, ...] = ()
     con = duckdb.connect(str(path))
     try:
         for table in tables:
-            extra = ", is_final boolean" if table == "dim_period" else ""
+            extra = ", is_final boolean, due_date date, as_of date" if table == "dim_period" else ""
             con.execute(f"create table {table} (period varchar{extra})")
         for period in periods:
             con.execute("insert into national_month values (?)", [period])
