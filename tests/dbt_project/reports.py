@@ -119,6 +119,18 @@ def write_accepted(
     return sha
 
 
+def write_months(data_dir: Path, periods: list[str], **gemeinde_kwargs) -> None:
+    """Accepted reports of 08111 Stuttgart and 03157 Peine (one Gemeinde each) for `periods`."""
+    for i, period in enumerate(periods):
+        write_accepted(
+            data_dir,
+            "08111",
+            period,
+            [Gemeinde("08111000", "Stuttgart", 1000 + i, **gemeinde_kwargs)],
+        )
+        write_accepted(data_dir, "03157", period, [Gemeinde("03157001", "Peine", 500 + i)])
+
+
 def write_landing_record(
     data_dir: Path, kreis_ags: str, period: str, revision: int, body: bytes, fetched_at: dt.datetime
 ) -> None:

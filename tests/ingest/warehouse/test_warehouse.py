@@ -22,23 +22,11 @@ import pytest
 from ingest.core import layout
 from ingest.core.errors import BuildFailed
 from ingest.warehouse import build, dbt, publish, snapshot
-from tests.dbt_project.reports import Gemeinde, dump_tables, months, query, write_accepted
+from tests.dbt_project.reports import dump_tables, months, query, write_months
 
 pytestmark = pytest.mark.timeout(900)
 
 MONTHS = months("2025-01", 3)
-
-
-def write_months(data_dir: Path, periods: list[str], **gemeinde_kwargs) -> None:
-    """Stuttgart and Peine reports for `periods`."""
-    for i, period in enumerate(periods):
-        write_accepted(
-            data_dir,
-            "08111",
-            period,
-            [Gemeinde("08111000", "Stuttgart", 1000 + i, **gemeinde_kwargs)],
-        )
-        write_accepted(data_dir, "03157", period, [Gemeinde("03157001", "Peine", 500 + i)])
 
 
 @pytest.fixture(scope="module")
