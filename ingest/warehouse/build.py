@@ -4,12 +4,16 @@
 rebuilding only the months whose files changed (and the § 48a windows they move);
 :func:`plan_build` falls back to a full build when that would not be safe. ``rebuild``
 deletes the build database and builds everything again from the files, then publishes.
+``docs`` writes the dbt docs as one self-contained page, ``docs/dbt/index.html``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from ingest.warehouse.dbt import (
     BUILD_DB,
     FAILED_STATUSES,
     exclusive,
+    fsync,
     read_run_results,
     run_dbt,
     tail,
@@ -31,6 +36,9 @@ from ingest.warehouse.state import read_state, write_state
 log = logging.getLogger(__name__)
 
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
+# The published dbt docs: one self-contained page, and the prefix of its temporary target.
+DOCS_PAGE = "index.html"
+_DOCS_TMP_PREFIX = ".dbt-docs-tmp-"
 
 
 def build(
@@ -157,14 +165,48 @@ def rebuild(as_of: str | date | None = None) -> dict:
 
 
 def docs() -> Path:
-    """Generate the dbt docs site into ``<JCW_DATA_DIR>/docs/dbt``; return that folder."""
+    """Generate the dbt docs into ``<JCW_DATA_DIR>/docs/dbt/index.html``; return that folder.
+
+    One self-contained page (``dbt docs generate --static``: manifest and catalog embedded),
+    so it opens from ``file://``. dbt writes into a temporary target folder beside the
+    published one; only the page is moved into place (``os.replace``) and nothing else stays
+    in the folder. A failed generation raises BuildFailed and leaves the previous docs.
+    """
     out = layout.docs_dir("dbt")
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(warehouse_dir() / ".build.lock"):
-        proc = run_dbt(["docs", "generate"], target_path=out)
-    if proc.returncode != 0:
-        raise BuildFailed(None, None, f"dbt docs generate failed: {tail(proc.stdout)}")
+        # Under the lock no other generation runs: a leftover is from a killed one.
+        for stale in out.parent.glob(f"{_DOCS_TMP_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=_DOCS_TMP_PREFIX, dir=out.parent))
+        try:
+            # The build's parse cache spares dbt a full parse of the project.
+            cache = target_dir() / "partial_parse.msgpack"
+            if cache.is_file():
+                shutil.copyfile(cache, tmp / cache.name)
+            proc = run_dbt(["docs", "generate", "--static"], target_path=tmp)
+            page = tmp / "static_index.html"
+            if proc.returncode != 0 or not page.is_file():
+                raise BuildFailed(None, None, f"dbt docs generate failed: {tail(proc.stdout)}")
+            _publish_docs_page(page, out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _publish_docs_page(page: Path, out: Path) -> None:
+    """Move ``page`` onto ``out/index.html`` atomically; remove everything else in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    fsync(page)
+    os.replace(page, out / DOCS_PAGE)
+    for leftover in out.iterdir():  # manifest, catalog, compiled/ ... of older generators
+        if leftover.name == DOCS_PAGE:
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+    fsync(out)
 
 
 def plan_build(

@@ -249,14 +249,6 @@ def test_a_killed_build_leaves_a_database_that_opens_and_a_rerun_converges(
     assert dump_tables(publish.publish(), publish.PUBLISHED_TABLES) == reference
 
 
-def test_docs_are_generated_into_the_data_directory(published: Path) -> None:
-    out = build.docs()
-    assert out == published / "docs" / "dbt"
-    catalog = json.loads((out / "catalog.json").read_text())
-    assert "model.jcw.kpi_jobcenter_month" in catalog["nodes"]
-    assert (out / "index.html").stat().st_size > 0
-
-
 PROJECT = "p1"
 
 
