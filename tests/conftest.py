@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.simulator",
     "tests.fixtures.smtp",
+    "tests.fixtures.venvs",
 ]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -62,27 +61,9 @@ def test_the_snapshot_holds_the_marts_with_their_descriptions(published: Path) -
 
 
 @pytest.fixture(scope="session", params=["1.4.4", "1.5.5"])
-def old_duckdb(request, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def old_duckdb(request, side_venv) -> Path:
     """A Python with an older DuckDB, installed beside the project (not in its lock)."""
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.skip("uv is not on PATH: cannot install an older DuckDB beside the project")
-    venv = tmp_path_factory.mktemp(f"duckdb-{request.param}")
-    run = subprocess.run(
-        [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    python = venv / "bin" / "python"
-    run = subprocess.run(
-        [uv, "pip", "install", "--quiet", "--python", str(python), f"duckdb=={request.param}"],
-        capture_output=True,
-        text=True,
-    )
-    if run.returncode != 0:
-        pytest.skip(f"PyPI unreachable, duckdb {request.param} not installed: {run.stderr[-300:]}")
-    return python
+    return side_venv(f"duckdb-{request.param}", (f"duckdb=={request.param}",))
 
 
 def test_the_snapshot_opens_with_duckdb_1_4_and_1_5(published: Path, old_duckdb: Path) -> None:
