@@ -20,10 +20,10 @@ reports as (
     select
         kreis_ags,
         period,
-        {{ jcw_month_index('period') }} as month_index,
         {%- for col in measures %}
-        {{ col }}{{ "," if not loop.last }}
+        {{ col }},
         {%- endfor %}
+        {{ jcw_month_index('period') }} as month_index
     from jobcenter_months
 ),
 
@@ -90,11 +90,11 @@ estimated as (
         based.period,
         -- basis
         basis.period as basis_period,
-        ratios.jobcenters_compared,
         -- estimates
         {%- for col in measures %}
-        cast(round(basis.{{ col }} * ratios.{{ col }}_ratio) as bigint) as {{ col }}_estimated{{ "," if not loop.last }}
+        cast(round(basis.{{ col }} * ratios.{{ col }}_ratio) as bigint) as {{ col }}_estimated,
         {%- endfor %}
+        ratios.jobcenters_compared
     from based
     inner join reports as basis
         on based.kreis_ags = basis.kreis_ags and based.basis_index = basis.month_index
