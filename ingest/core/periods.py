@@ -15,14 +15,16 @@ import re
 from datetime import date
 
 from ingest.core import settings
+from ingest.core.errors import InvalidKey
 
 # The pattern of a period, without anchors (JSON schemas add ``^`` and ``$``).
 PERIOD_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 _PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
 
 
-class InvalidPeriod(ValueError):
-    """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range)."""
+class InvalidPeriod(InvalidKey):
+    """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range, or a
+    month outside the reporting months)."""
 
 
 def _read_calendar() -> tuple[int, int, str]:
@@ -51,8 +53,24 @@ def is_period(text: object) -> bool:
 def parse_period(text: object) -> str:
     """``text`` as a period; :class:`InvalidPeriod` naming the value otherwise."""
     if not is_period(text):
-        raise InvalidPeriod(f"period {text!r} is not a month YYYY-MM")
+        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:59] + "…"
+        raise InvalidPeriod(f"period {shown} is not a month YYYY-MM")
     return text  # type: ignore[return-value]
+
+
+def reporting_period(text: object, today: date) -> str:
+    """``text`` as a month that can have a report on ``today``: from :data:`FIRST_PERIOD` to
+    the month ``today`` lies in. InvalidPeriod naming the value and the bounds otherwise."""
+    period = parse_period(text)
+    current = period_of(today)
+    if period < FIRST_PERIOD:
+        raise InvalidPeriod(f"period {period} lies before {FIRST_PERIOD}, the first SGB II month")
+    if period > current:
+        raise InvalidPeriod(
+            f"period {period} lies after the current month {current} "
+            f"(reference date {today.isoformat()})"
+        )
+    return period
 
 
 def month_index(period: str) -> int:
