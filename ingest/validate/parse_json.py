@@ -3,6 +3,10 @@
 The top level names the jobcenter and the month once; each entry of ``zeilen`` is one
 Gemeinde's row. Each row becomes ``(row number, {column: value})`` with the top level's
 ``kreis_ags`` and ``period`` added.
+
+Stricter than ``json.loads``: an object with a key twice (which value would count?), ``NaN``
+or ``Infinity`` (not JSON numbers), and nesting deeper than Python's parser can follow are
+rejected with their own findings instead of being read one way or another.
 """
 
 from __future__ import annotations
@@ -38,27 +42,85 @@ def read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], Findings]:
     return _rows(rows, top, f), f
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+class _NotANumber(ValueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def _loads(text: str, f: Findings) -> Any:
+    """``json.loads`` with the strict rules above; None with a finding if it fails."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _DuplicateKey as exc:
+        f.whole(
+            "duplicate_key",
+            f"Das Feld „{exc.key}“ kommt in einem JSON-Objekt mehrfach vor: es ist nicht "
+            "eindeutig, welcher Wert gilt. Jedes Feld darf je Objekt nur einmal vorkommen.",
+            value=exc.key,
+        )
+    except _NotANumber as exc:
+        f.whole(
+            "invalid_json",
+            f"Die JSON-Datei enthält „{exc.name}“: das ist keine gültige JSON-Zahl. Zahlen "
+            "werden mit den Ziffern 0 bis 9 geschrieben.",
+            value=exc.name,
+        )
+    except RecursionError:
+        f.whole(
+            "invalid_json",
+            "Die JSON-Datei ist zu tief verschachtelt, um gelesen zu werden. Erwartet ist ein "
+            "Objekt mit dem Feld „zeilen“, einer Liste von Objekten.",
+        )
+    except json.JSONDecodeError as exc:
+        _decode_error(text, exc, f)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        f.whole("invalid_json", f"Die JSON-Datei ist nicht lesbar ({exc}).")
+    return None
+
+
+def _decode_error(text: str, exc: json.JSONDecodeError, f: Findings) -> None:
+    if exc.pos >= len(text.rstrip()):
+        f.whole(
+            "truncated",
+            "Die JSON-Datei endet vorzeitig: sie wurde vermutlich unvollständig erzeugt "
+            "oder übertragen.",
+        )
+    else:
+        f.whole(
+            "invalid_json",
+            f"Die JSON-Datei ist nicht lesbar: Fehler in Zeile {exc.lineno}, "
+            f"Spalte {exc.colno} ({exc.msg}).",
+        )
+
+
 def _document(body: bytes, f: Findings) -> dict[str, Any] | None:
     """The top-level object with its required keys, or None with a finding."""
     text, _problem = decode(body, "utf-8")
     if text is None:
         f.whole("encoding", "Die JSON-Datei ist nicht in UTF-8 kodiert.")
         return None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
-            f.whole(
-                "truncated",
-                "Die JSON-Datei endet vorzeitig: sie wurde vermutlich unvollständig erzeugt "
-                "oder übertragen.",
-            )
-        else:
-            f.whole(
-                "invalid_json",
-                f"Die JSON-Datei ist nicht lesbar: Fehler in Zeile {exc.lineno}, "
-                f"Spalte {exc.colno} ({exc.msg}).",
-            )
+    doc = _loads(text, f)
+    if f:
         return None
     if not isinstance(doc, dict):
         f.whole("invalid_json", "Die JSON-Datei muss ein Objekt mit dem Feld „zeilen“ sein.")
