@@ -18,7 +18,14 @@ renamed as (
         http_status,
         etag,
         source_revision,
-        url,
+        -- never a credential: no userinfo, query values redacted (also in records landed
+        -- before ingest.collect redacted them)
+        regexp_replace(
+            regexp_replace(url, '://[^/?#@]*@', '://'),
+            '([?&][^=&#]*)=[^&#]*',
+            '\1=REDACTED',
+            'g'
+        ) as url,
         -- lineage
         filename as source_file
     from source
