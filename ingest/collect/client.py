@@ -177,7 +177,9 @@ class ReportClient:
         try:
             source_revision = reply.source_revision(resp.headers.get("x-report-revision"))
         except reply.MalformedHeader as exc:
-            raise FetchError(kreis_ags, period, "unexpected_content", f"X-Report-{exc}") from None
+            raise FetchError(
+                kreis_ags, period, "unexpected_content", f"X-Report-Revision: {exc}"
+            ) from None
         return FetchedReport(
             body=resp.body,
             content_type=resp.headers.get("content-type", ""),

@@ -4,9 +4,11 @@ The top level names the jobcenter and the month once; each entry of ``zeilen`` i
 Gemeinde's row. Each row becomes ``(row number, {column: value})`` with the top level's
 ``kreis_ags`` and ``period`` added.
 
-Stricter than ``json.loads``: an object with a key twice (which value would count?), ``NaN``
-or ``Infinity`` (not JSON numbers), and nesting deeper than Python's parser can follow are
-rejected with their own findings instead of being read one way or another.
+Stricter than ``json.loads``: an object with a key twice (which value would count?) and
+nesting deeper than Python's parser can follow are rejected with their own findings instead
+of being read one way or another. ``NaN`` and ``Infinity`` are not JSON numbers: in a cell
+they are a value of the wrong kind for its column (the finding names the column), anywhere
+else the file is rejected as invalid JSON.
 """
 
 from __future__ import annotations
@@ -18,13 +20,39 @@ from ingest.core import contract
 from ingest.validate.reading import Findings, decode
 
 
+class Constant:
+    """``NaN``, ``Infinity`` or ``-Infinity`` as read: no number, no text, shown by name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], Findings]:
     """``(records, findings)`` of a JSON body; findings about the file as a whole stop early."""
     f = Findings("en")
     f.values = "json"
-    doc = _document(body, f)
+    constants: list[Constant] = []
+    doc = _document(body, f, constants)
     if doc is None:
         return [], f
+    records = _records(doc, f)
+    in_cells = {id(v) for _, rec in records for k, v in rec.items() if k in contract.COLUMNS}
+    stray = [c for c in constants if id(c) not in in_cells]
+    if stray:
+        f.whole(
+            "invalid_json",
+            f"Die JSON-Datei enthält „{stray[0]}“: das ist keine gültige JSON-Zahl. Zahlen "
+            "werden mit den Ziffern 0 bis 9 geschrieben.",
+            value=str(stray[0]),
+        )
+    return records, f
+
+
+def _records(doc: dict[str, Any], f: Findings) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a document with the required top-level keys."""
     top = {}
     for key in ("kreis_ags", "period"):
         if not isinstance(doc[key], str):
@@ -38,18 +66,13 @@ def read_json(body: bytes) -> tuple[list[tuple[int, dict[str, Any]]], Findings]:
     rows = doc["zeilen"]
     if not isinstance(rows, list):
         f.whole("invalid_json", "Das Feld „zeilen“ muss eine Liste sein.")
-        return [], f
-    return _rows(rows, top, f), f
+        return []
+    return _rows(rows, top, f)
 
 
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
         self.key = key
-
-
-class _NotANumber(ValueError):
-    def __init__(self, name: str) -> None:
-        self.name = name
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -63,27 +86,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return doc
 
 
-def _no_constant(name: str) -> Any:
-    raise _NotANumber(name)
+def _loads(text: str, f: Findings, constants: list[Constant]) -> Any:
+    """``json.loads`` with the strict rules above; None with a finding if it fails. Each
+    NaN/Infinity read becomes a :class:`Constant`, also appended to ``constants``."""
 
+    def constant(name: str) -> Constant:
+        constants.append(Constant(name))
+        return constants[-1]
 
-def _loads(text: str, f: Findings) -> Any:
-    """``json.loads`` with the strict rules above; None with a finding if it fails."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=constant)
     except _DuplicateKey as exc:
         f.whole(
             "duplicate_key",
             f"Das Feld „{exc.key}“ kommt in einem JSON-Objekt mehrfach vor: es ist nicht "
             "eindeutig, welcher Wert gilt. Jedes Feld darf je Objekt nur einmal vorkommen.",
             value=exc.key,
-        )
-    except _NotANumber as exc:
-        f.whole(
-            "invalid_json",
-            f"Die JSON-Datei enthält „{exc.name}“: das ist keine gültige JSON-Zahl. Zahlen "
-            "werden mit den Ziffern 0 bis 9 geschrieben.",
-            value=exc.name,
+            column=exc.key if exc.key in contract.COLUMNS else None,
         )
     except RecursionError:
         f.whole(
@@ -113,13 +132,13 @@ def _decode_error(text: str, exc: json.JSONDecodeError, f: Findings) -> None:
         )
 
 
-def _document(body: bytes, f: Findings) -> dict[str, Any] | None:
+def _document(body: bytes, f: Findings, constants: list[Constant]) -> dict[str, Any] | None:
     """The top-level object with its required keys, or None with a finding."""
     text, _problem = decode(body, "utf-8")
     if text is None:
         f.whole("encoding", "Die JSON-Datei ist nicht in UTF-8 kodiert.")
         return None
-    doc = _loads(text, f)
+    doc = _loads(text, f, constants)
     if f:
         return None
     if not isinstance(doc, dict):

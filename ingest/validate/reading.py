@@ -7,7 +7,9 @@ text (UTF-8 with or without BOM, or Windows-1252) or a German reason why it cann
 
 from __future__ import annotations
 
+import math
 import re
+import reprlib
 from typing import Any
 
 from ingest.core import contract
@@ -22,9 +24,17 @@ MAX_VALUE_CHARS = 200
 
 
 def shown(value: Any) -> Any:
-    """A value as a finding shows it: control characters as escapes, long text cut."""
-    if not isinstance(value, str):
+    """A value as a finding shows it (and a verdict file stores it): a JSON scalar that any
+    reader takes; control characters as escapes, long text cut, an integer beyond 64 bits,
+    a float that is not finite and anything else as (short) text."""
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int) and abs(value) < 2**63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if not isinstance(value, str):
+        value = reprlib.repr(value) if isinstance(value, list | dict) else str(value)
     text = CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
