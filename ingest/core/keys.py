@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from ingest.core.errors import InvalidKey
+from ingest.core.periods import shown as show
 
 # Revision numbers are int32 in the accepted Parquet files and `integer` in the warehouse.
 MAX_REVISION = 2**31 - 1
@@ -27,12 +28,6 @@ MAX_REVISION = 2**31 - 1
 _KREIS_AGS = re.compile(r"[0-9]{5}", re.ASCII)
 _SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,10}", re.ASCII)
-
-
-def show(value: object, limit: int = 60) -> str:
-    """``repr(value)``, cut to ``limit`` characters: how a refused value is named."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def is_kreis_ags(value: object) -> bool:

@@ -50,11 +50,16 @@ def is_period(text: object) -> bool:
     return isinstance(text, str) and _PERIOD.fullmatch(text) is not None
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: how a refused value is named."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_period(text: object) -> str:
     """``text`` as a period; :class:`InvalidPeriod` naming the value otherwise."""
     if not is_period(text):
-        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:59] + "…"
-        raise InvalidPeriod(f"period {shown} is not a month YYYY-MM")
+        raise InvalidPeriod(f"period {shown(text)} is not a month YYYY-MM")
     return text  # type: ignore[return-value]
 
 
