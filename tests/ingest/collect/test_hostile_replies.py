@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,18 @@ from tests.ingest.collect.test_client import (
     ok,
     sequence,
     serve,
-    servers,  # noqa: F401 (fixture)
     status,
 )
+from tests.ingest.data.httpd import LoopbackServer
+
+
+@pytest.fixture
+def servers() -> Iterator[list[LoopbackServer]]:
+    started: list[LoopbackServer] = []
+    yield started
+    for s in started:
+        s.close()
+
 
 DIGEST = repr_digest(BODY)
 # The body cut inside its last field: still a well-formed CSV with a changed last value.
