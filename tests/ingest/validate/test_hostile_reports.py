@@ -213,3 +213,30 @@ def test_counts_are_compared_as_integers_never_as_floats() -> None:
     assert sub.rows == [
         {"row": 1, "gemeinde_ags": "05113000", "column": "elb_frauen", "value": 2**53 + 1}
     ]
+
+
+def test_a_landing_record_pointing_outside_is_never_followed(data_dir: Path, tmp_path: Path):
+    """Row 26 for files read back: a record (written by someone else) whose sha256 climbs out
+    of the data directory, and one lying under another report's folder, are reported and
+    never read; the other reports are validated."""
+    from ingest.core.errors import ChecksumMismatch
+
+    _land("05113", PERIOD, _csv(valid_report("05113", PERIOD)))
+    good = json.loads(
+        (data_dir / "landing" / "records" / PERIOD / "05113" / "r0001.json").read_text()
+    )
+    outside = tmp_path / "outside"
+    outside.write_text("kreis_ags\n")
+    for ags, doc in (
+        ("01054", {**good, "kreis_ags": "01054", "sha256": "../../../../outside"}),
+        ("01059", good),  # names 05113 but lies under 01059
+    ):
+        record = data_dir / "landing" / "records" / PERIOD / ags / "r0001.json"
+        record.parent.mkdir(parents=True)
+        record.write_text(json.dumps(doc))
+    with pytest.raises(ChecksumMismatch, match="2 landed file") as exc:
+        run.process_pending(now=NOW)
+    assert "is not 64 lowercase hex digits" in str(exc.value)
+    assert verdict_of(data_dir, "05113")["verdict"] == "accepted"
+    assert sorted(p.name for p in (data_dir / "validation" / PERIOD).iterdir()) == ["05113"]
+    assert outside.read_text() == "kreis_ags\n"
