@@ -31,8 +31,8 @@ from tests.ingest.data import reports
 AGS, PERIOD = "03157", "2026-10"  # Landkreis Peine
 TODAY = date(2026, 11, 21)
 CONTENT_TYPES = [reports.CSV_EN, reports.CSV_DE, reports.JSON, "text/csv", ""]
-QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse_or_reject(body: bytes, content_type: str):
