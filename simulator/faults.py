@@ -19,7 +19,7 @@ CATALOGUE: dict[str, dict[str, Any]] = {
     "connect_blackhole": {},
     "stall_after_headers": {"seconds": 300},
     "slow_trickle": {"bytes_per_second": 1},
-    "truncated_body": {"n": None},
+    "truncated_body": {"n": None, "content_length": "overstated"},
     "html_200": {},
     "oversized_body": {"size_mb": 20, "content_length": True},
     "redirect_other_host": {"host": "127.0.0.2"},
@@ -115,6 +115,11 @@ def parse_fault(spec: dict[str, Any], known_ags: set[str]) -> Fault:
         raise FaultError(f"unknown hard rule {rule!r}; known: {', '.join(HARD_RULES)}")
     if name == "soft_warning" and rule is not None and rule not in SOFT_RULES:
         raise FaultError(f"unknown soft rule {rule!r}; known: {', '.join(SOFT_RULES)}")
+    if name == "truncated_body" and spec.get("content_length", "overstated") not in (
+        "overstated",
+        "matching",
+    ):
+        raise FaultError(f"unknown truncated_body content_length {spec['content_length']!r}")
     if name == "broken_rows" and spec.get("kind", "field_count") not in BROKEN_ROW_KINDS:
         raise FaultError(f"unknown broken_rows kind {spec['kind']!r}")
     return Fault(kreis_ags, name, None if period is None else str(period), spec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import re
@@ -259,6 +260,7 @@ class Handler(BaseHTTPRequestHandler):
             "X-Report-Revision": served.revision,
             "X-Report-First-Published": format_datetime(first, usegmt=True),
             "Cache-Control": "no-cache",
+            "Repr-Digest": repr_digest(served.sha256),
         }
         if _etag_matches(self.headers.get("If-None-Match"), served.etag):
             self.send_response(304)
@@ -281,8 +283,8 @@ class Handler(BaseHTTPRequestHandler):
                 int(float(f.get("size_mb")) * 1024 * 1024),
                 bool(f.get("content_length")),
             )
-        elif sim.take_transient(ags, period, "truncated_body"):
-            self._truncated(served, headers)
+        elif truncated := sim.take_transient(ags, period, "truncated_body"):
+            self._truncated(served, headers, str(truncated.get("content_length")))
         else:
             self._send(200, served.body, served.content_type, headers)
 
@@ -315,11 +317,19 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             return
 
-    def _truncated(self, served: Served, headers: dict) -> None:
-        self._start_body(served, headers, len(served.body) + 1024)
+    def _truncated(self, served: Served, headers: dict, content_length: str) -> None:
+        """Half the body under a Content-Length 1 KiB beyond the whole (``overstated``), or
+        the body cut inside its last field under a Content-Length that matches the cut
+        (``matching``): then only the Repr-Digest of the whole body tells."""
+        if content_length == "matching":
+            body = served.body.rstrip(b"\r\n")[:-1]
+            length = len(body)
+        else:
+            body, length = served.body[: len(served.body) // 2], len(served.body) + 1024
+        self._start_body(served, headers, length)
         self.close_connection = True
         try:
-            self.wfile.write(served.body[: len(served.body) // 2])
+            self.wfile.write(body)
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -342,6 +352,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:
             return
+
+
+def repr_digest(sha256_hex: str) -> str:
+    """The ``Repr-Digest`` header (RFC 9530) of a body with this SHA-256."""
+    return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii") + ":"
 
 
 def _fields(doc: Any, *names: str) -> list[str]:

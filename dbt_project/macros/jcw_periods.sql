@@ -16,7 +16,7 @@
     {%- set raw = env_var("JCW_BUILD_PERIODS", "") | trim -%}
     {%- set periods = raw.split(",") if raw else [] -%}
     {%- for p in periods -%}
-        {%- if not modules.re.match("^[0-9]{4}-(0[1-9]|1[0-2])$", p) -%}
+        {%- if not modules.re.fullmatch("[0-9]{4}-(0[1-9]|1[0-2])", p) -%}
             {{ exceptions.raise_compiler_error("JCW_BUILD_PERIODS: '" ~ p ~ "' is not a month YYYY-MM") }}
         {%- endif -%}
     {%- endfor -%}

@@ -26,14 +26,16 @@
     A source relation whose external_location lists the months of JCW_BUILD_PERIODS: its one
     path with the directory @PERIOD@ becomes one path per month (`*` for every month), and
     @COLUMNS@ becomes the read_json column list of the table's column map (without the
-    `filename` the reader adds itself). Expanded at run time, so the parsed sources never
-    change with the months.
+    `filename` the reader adds itself). @DATA_DIR@ becomes JCW_DATA_DIR with each single
+    quote doubled (it sits inside a SQL string literal). Expanded at run time, so the parsed
+    sources never change with the months or the data directory.
 -#}
 {% macro jcw_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) | string -%}
     {%- if not execute or "@PERIOD@" not in relation -%}
         {{ return(relation) }}
     {%- endif -%}
+    {%- set data_dir = env_var("JCW_DATA_DIR", "../data") | replace("'", "''") -%}
     {%- if "@COLUMNS@" in relation -%}
         {%- set fields = [] -%}
         {%- for name, type in jcw_source_columns(source_name, table_name) if name != "filename" -%}
@@ -44,7 +46,8 @@
     {%- set before, after = relation.split("@PERIOD@") -%}
     {%- set prefix = before.split("'")[-1] -%}
     {%- set suffix = after.split("'")[0] -%}
-    {{ return(before ~ (jcw_periods() or ["*"]) | join(suffix ~ "', '" ~ prefix) ~ after) }}
+    {%- set expanded = before ~ (jcw_periods() or ["*"]) | join(suffix ~ "', '" ~ prefix) ~ after -%}
+    {{ return(expanded.replace("@DATA_DIR@", data_dir)) }}
 {%- endmacro %}
 
 {#-

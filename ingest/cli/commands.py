@@ -1,41 +1,68 @@
-"""The ``jcw`` subcommands of the pipeline: each one calls a stage and prints what happened."""
+"""The ``jcw`` subcommands of the pipeline: each one calls a stage and prints what happened.
+
+Arguments are parsed into checked values before anything runs: a month is ``YYYY-MM`` in
+ASCII from 2005-01 to the reference date's month (``--today``, else ``JCW_TODAY``, else
+today in Berlin), a jobcenter a key of the registry; a fetch of more than
+:data:`MAX_FETCH_MONTHS` months × the registry's jobcenters needs ``--yes``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from ingest.core import clock, registry
 from ingest.core import periods as months
+
+# A fetch of more reports than this many months of every registered jobcenter asks for
+# --yes: 20 years at once is a deliberate backfill, not a typo in a range.
+MAX_FETCH_MONTHS = 240
 
 
 class UsageError(Exception):
     """A command line that cannot be carried out as written (exit code 2)."""
 
 
-def period_range(text: str) -> list[str]:
-    """``2026-10`` → [2026-10]; ``2026-10..2026-12`` → the three months, in order."""
+def period_range(text: str, today: date | None = None) -> list[str]:
+    """``2026-10`` → [2026-10]; ``2026-10..2026-12`` → the three months, in order.
+
+    Both ends must be months from 2005-01 to the month of ``today`` (the reference date).
+    """
+    day = clock.today(today)
     first, sep, last = text.partition("..")
     last = last if sep else first
     for p in (first, last):
         if not months.is_period(p):
-            raise UsageError(f"period {p!r} is not YYYY-MM")
+            raise UsageError(f"period {months.shown(p)} is not YYYY-MM")
+        months.reporting_period(p, day)
     if first > last:
-        raise UsageError(f"period range {text!r} ends before it starts")
+        raise UsageError(f"period range {months.shown(text)} ends before it starts")
     return months.period_range(first, last)
 
 
-def _periods(values: list[str] | None) -> list[str]:
-    return [p for v in values or [] for p in period_range(v)]
+def _periods(values: list[str] | None, today: date | None = None) -> list[str]:
+    return sorted({p for v in values or [] for p in period_range(v, today)})
 
 
-def _one_period(text: str, command: str) -> str:
-    period = period_range(text)
+def _one_period(text: str, command: str, today: date | None = None) -> str:
+    period = period_range(text, today)
     if len(period) != 1:
         raise UsageError(f"{command} takes one period")
     return period[0]
+
+
+def _confirm_size(jobcenters: list[str], periods: list[str], yes: bool) -> None:
+    """UsageError for a fetch beyond MAX_FETCH_MONTHS × the registry unless ``yes``."""
+    limit = MAX_FETCH_MONTHS * len(registry.jobcenters())
+    asked = len(jobcenters) * len(periods)
+    if asked > limit and not yes:
+        raise UsageError(
+            f"{asked} reports ({len(jobcenters)} jobcenters × {len(periods)} months) are more "
+            f"than the {limit} a fetch starts without --yes; add --yes to go ahead"
+        )
 
 
 def _jobcenters(values: list[str] | None) -> list[str]:
@@ -44,16 +71,19 @@ def _jobcenters(values: list[str] | None) -> list[str]:
     known = registry.by_ags()
     for ags in values:
         if ags not in known:
-            raise UsageError(f"unknown jobcenter {ags!r}: not in the registry")
-    return list(values)
+            raise UsageError(f"unknown jobcenter {months.shown(ags)}: not in the registry")
+    return sorted(set(values))
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch, land and validate; 1 if a fetch failed or a requested report's latest
+    revision is rejected, whoever landed or validated it (a concurrent run, say)."""
     from ingest.collect import collector
     from ingest.validate.run import process_pending
 
     periods = _periods(args.period)
     jobcenters = _jobcenters(args.jobcenter)
+    _confirm_size(jobcenters, periods, args.yes)
     outcomes = collector.collect_many(jobcenters, periods, max_workers=args.workers)
     counts = collector.summarize(outcomes)
     print(
@@ -65,7 +95,29 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             print(f"  {o['kreis_ags']} {o['period']}: {o['reason']}")
     result = process_pending(periods)
     print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
-    return 1 if counts["failed"] else 0
+    rejected = _rejected(jobcenters, periods)
+    if rejected:
+        print(f"rejected (latest revision): {len(rejected)}")
+        for line in rejected:
+            print(f"  {line}")
+    return 1 if counts["failed"] or rejected else 0
+
+
+def _rejected(jobcenters: list[str], periods: list[str]) -> list[str]:
+    """``"<ags> <period> rN: <first finding>"`` for each requested report whose latest
+    landed revision has a rejected verdict, read from the files."""
+    from ingest.collect import landing
+    from ingest.validate.store import read_verdict
+
+    out = []
+    for period in periods:
+        for ags in jobcenters:
+            latest = landing.latest(ags, period)
+            verdict = latest and read_verdict(ags, period, latest.revision)
+            if verdict and verdict["verdict"] == "rejected":
+                first = (verdict.get("findings") or [{}])[0].get("rule", "rejected")
+                out.append(f"{ags} {period} r{latest.revision}: {first}")
+    return out
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -73,8 +125,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ingest.notify.outbox import format_undelivered
     from ingest.status.reconcile import reconcile
 
-    period = _one_period(args.period, "status")
     today = clock.today(args.today)
+    period = _one_period(args.period, "status", today)
     rows = reconcile(period, today=today)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))

@@ -8,21 +8,50 @@
     jcw smtp-sink   jcw deploy {admin-password,connections}
 
 Errors print one line on stderr, never a stack trace. Exit codes: 0 ok, 1 the work found a
-problem (a rejected file, failed fetches, a failed build), 2 usage error.
+problem (a rejected file, failed fetches, a failed build, an unreadable file), 2 usage error
+(an argument that is not what it must be, a fetch beyond the limit without --yes, a
+JCW_DATA_DIR that is empty, not a directory or under a missing parent), 130 interrupted,
+143 terminated (SIGTERM): a dbt started by the command is stopped with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
 
 from ingest.cli import commands, deploy
 from ingest.cli.commands import UsageError
+from ingest.core import layout
 from ingest.core.clock import InvalidDate
-from ingest.core.errors import JcwError
-from ingest.core.periods import InvalidPeriod
+from ingest.core.errors import InvalidDataDir, InvalidKey, JcwError
+
+# Commands that read or write the data directory: it is checked before they start.
+_DATA_COMMANDS = frozenset(
+    {
+        "fetch",
+        "status",
+        "check",
+        "validate",
+        "build",
+        "publish",
+        "rebuild",
+        "docs",
+        "mail",
+        "report",
+    }
+)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like KeyboardInterrupt, so a running dbt is stopped too."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +66,11 @@ def _pipeline_commands(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--period", action="append", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     f.add_argument("--jobcenter", action="append", help="Kreisschlüssel (repeatable; default all)")
     f.add_argument("--workers", type=int, default=8, help="parallel jobcenters (default 8)")
+    f.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"fetch more than {commands.MAX_FETCH_MONTHS} months × every jobcenter at once",
+    )
     f.set_defaults(func=commands.cmd_fetch)
 
     s = sub.add_parser("status", help="state of every jobcenter for one month")
@@ -111,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     handler.setLevel(logging.INFO if args.verbose else logging.ERROR)
     handler.setFormatter(logging.Formatter("jcw: %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=handler.level, handlers=[handler])
+    with contextlib.suppress(ValueError):  # not the main thread (main() called by a test)
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        if args.command in _DATA_COMMANDS:
+            layout.data_dir()
         return int(args.func(args))
-    except (UsageError, InvalidDate, InvalidPeriod) as exc:
+    except (UsageError, InvalidDate, InvalidKey, InvalidDataDir) as exc:
         print(f"jcw: error: {exc}", file=sys.stderr)
         return 2
     except (JcwError, deploy.DeployError) as exc:
@@ -125,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jcw: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("jcw: terminated", file=sys.stderr)
+        return 143
     except Exception as exc:  # one clear line, never a stack trace
         print(f"jcw: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

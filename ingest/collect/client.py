@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingest.collect import http
+from ingest.collect import http, reply, watchdog
 from ingest.collect.credentials import Endpoint
 from ingest.core import periods, settings
 from ingest.core.errors import FetchError
@@ -104,7 +104,7 @@ class ReportClient:
         # No proxies, .netrc credentials or CA overrides from the environment: the
         # configured endpoint and token are the only ones used.
         session.trust_env = False
-        adapter = http.adapter()
+        adapter = watchdog.adapter()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = "jcw-ingest/0.1"
@@ -133,28 +133,35 @@ class ReportClient:
                 f"index has content type {resp.headers.get('content-type')!r}, not JSON",
             )
         try:
-            doc = json.loads(resp.body)
-            entries = [
-                IndexEntry(
-                    period=str(r["period"]),
-                    revision=http.int_or_none(r.get("revision")),
-                    etag=r.get("etag"),
-                    published_at=r.get("published_at"),
-                )
-                for r in doc["reports"]
-            ]
-        except (ValueError, KeyError, TypeError, AttributeError):
+            listed = json.loads(resp.body)["reports"]
+            if not isinstance(listed, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise FetchError(
                 kreis_ags, None, "unexpected_content", "index is not the documented JSON"
             ) from None
-        return [e for e in entries if periods.is_period(e.period)]
+        entries = []
+        for r in listed:
+            entry = _index_entry(r)
+            if entry is None:
+                log.error(
+                    "jobcenter %s: index entry skipped, not the documented shape: %s",
+                    kreis_ags,
+                    reply.shorten(repr(r)),
+                )
+            else:
+                entries.append(entry)
+        return entries
 
     def fetch_report(
         self, kreis_ags: str, period: str, etag: str | None = None
     ) -> FetchedReport | None:
-        """The report of ``period``, or None when the server says 304 (``etag`` unchanged)."""
-        if not periods.is_period(period):
-            raise ValueError(f"period must be YYYY-MM, got {period!r}")
+        """The report of ``period``, or None when the server says 304 (``etag`` unchanged).
+
+        ``X-Report-Revision`` must be a revision number 1..2^31-1 when present (else
+        ``unexpected_content``); the URL kept has no userinfo and no query values.
+        """
+        period = periods.parse_period(period)
         resp = self._get(
             kreis_ags,
             period,
@@ -169,15 +176,21 @@ class ReportClient:
                     kreis_ags, period, "unexpected_status", "HTTP 304 to an unconditional request"
                 )
             return None
+        try:
+            source_revision = reply.source_revision(resp.headers.get("x-report-revision"))
+        except reply.MalformedHeader as exc:
+            raise FetchError(
+                kreis_ags, period, "unexpected_content", f"X-Report-Revision: {exc}"
+            ) from None
         return FetchedReport(
             body=resp.body,
             content_type=resp.headers.get("content-type", ""),
             etag=resp.headers.get("etag"),
             last_modified=resp.headers.get("last-modified"),
-            source_revision=http.int_or_none(resp.headers.get("x-report-revision")),
+            source_revision=source_revision,
             first_published=resp.headers.get("x-report-first-published"),
             http_status=resp.status,
-            url=resp.url,
+            url=reply.redact_url(resp.url),
         )
 
     # retry loop -------------------------------------------------------------------------
@@ -220,11 +233,11 @@ class ReportClient:
         tally = {"retries": 0, "truncated": 0, "asked_to_wait": 0.0}
         while True:
             try:
-                with http.Watchdog(req.deadline - time.monotonic()) as watchdog:
+                with watchdog.Watchdog(req.deadline - time.monotonic()) as guard:
                     try:
                         return http.attempt(self.session, limits, req)
                     except (http.Retry, FetchError) as exc:
-                        if watchdog.fired and not (
+                        if guard.fired and not (
                             isinstance(exc, FetchError) and exc.kind == "timeout"
                         ):
                             raise req.error(
@@ -278,3 +291,18 @@ class ReportClient:
             delay,
         )
         return delay
+
+
+def _index_entry(r: object) -> IndexEntry | None:
+    """One entry of the index as checked values, or None if it is not the documented shape
+    (a period ``YYYY-MM``, a revision 1..2^31-1 or none, an ETag and a date as text)."""
+    if not isinstance(r, dict) or not periods.is_period(r.get("period")):
+        return None
+    etag, published_at = r.get("etag"), r.get("published_at")
+    if not all(v is None or isinstance(v, str) for v in (etag, published_at)):
+        return None
+    try:
+        revision = reply.source_revision(r.get("revision"))
+    except reply.MalformedHeader:
+        return None
+    return IndexEntry(r["period"], revision, etag, published_at)

@@ -2,7 +2,9 @@
 
 Idempotent by content: a request is conditional on the ETag of the latest landed revision,
 and bytes already landed are the same revision again. Every attempt leaves its outcome in
-the fetch log (:mod:`ingest.collect.fetch_log`).
+the fetch log (:mod:`ingest.collect.fetch_log`). Jobcenters and months are checked keys
+(:mod:`ingest.core.keys`) before the first request: a value that is not one raises
+InvalidKey and nothing is fetched or written.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ingest.collect import fetch_log, landing
 from ingest.collect.client import ReportClient
 from ingest.collect.fetch_log import OUTCOMES, outcome
-from ingest.core import layout, settings
+from ingest.core import keys, layout, settings
+from ingest.core import periods as months
+from ingest.core.clock import today as reference_date
 from ingest.core.clock import utc_now
 from ingest.core.errors import ChecksumMismatch, FetchError, JcwError
 from ingest.core.files import remove_stale_temp
@@ -28,7 +32,11 @@ log = logging.getLogger(__name__)
 def collect_one(
     kreis_ags: str, period: str, client: ReportClient, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Fetch and land one report; write and return its outcome (never raises JcwError)."""
+    """Fetch and land one report; write and return its outcome (never raises JcwError).
+
+    InvalidKey (before anything is fetched) if ``kreis_ags`` or ``period`` is not a key.
+    """
+    kreis_ags, period = keys.kreis_ags(kreis_ags), months.parse_period(period)
     try:
         previous = landing.latest(kreis_ags, period)
         not_found_at = _not_found_at(kreis_ags, period)
@@ -90,6 +98,8 @@ def collect(
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Fetch and land every period of one jobcenter; JSON-serialisable outcomes, no tokens."""
+    kreis_ags = keys.kreis_ags(kreis_ags)
+    periods = [months.parse_period(p) for p in periods]
     own = client is None
     client = client or ReportClient()
     try:
@@ -100,18 +110,29 @@ def collect(
 
 
 def discover(
-    kreis_ags: str, client: ReportClient, *, periods: Iterable[str] | None = None
+    kreis_ags: str,
+    client: ReportClient,
+    *,
+    periods: Iterable[str] | None = None,
+    today: date | None = None,
 ) -> list[tuple[str, int | None, str | None]]:
     """(period, revision, etag) of published reports whose ETag is not landed yet.
 
     These are new periods and corrections; a report already landed with that ETag is left
     out. ``periods`` limits the answer to those months (the index lists every month since
-    2005).
+    2005). An index entry for a month before 2005-01 or after the month of ``today`` (the
+    reference date) is logged and left out.
     """
     wanted = set(periods) if periods is not None else None
+    day = reference_date(today)
     out = []
     for entry in client.fetch_index(kreis_ags):
         if wanted is not None and entry.period not in wanted:
+            continue
+        try:
+            months.reporting_period(entry.period, day)
+        except months.InvalidPeriod as exc:
+            log.error("jobcenter %s: index entry left out: %s", kreis_ags, exc)
             continue
         landed_etags = {r.etag for r in landing.revisions(kreis_ags, entry.period)}
         if entry.etag is None or entry.etag not in landed_etags:
@@ -132,7 +153,8 @@ def collect_many(
     A failing or slow jobcenter occupies one worker for at most its deadline and never stops
     the others; every (jobcenter, period) gets an outcome.
     """
-    periods = list(periods)
+    periods = [months.parse_period(p) for p in periods]
+    kreis_ags_list = [keys.kreis_ags(ags) for ags in kreis_ags_list]
     factory = client_factory or ReportClient
     local = threading.local()
     clients: list[ReportClient] = []

@@ -5,12 +5,20 @@ A notifier drops one JSON file per publication or correction into ``events/``:
 folders, each move an atomic ``os.replace``:
 
     events/*.json  --claim-->  events/inbox/  --acknowledge-->  events/done/
-                                          \\--(unreadable)-->  events/invalid/
+                                          \\--(not an event)-->  events/invalid/
 
 The AssetWatcher trigger (``plugins/jcw_events.py``) claims new files and fires an asset
 event; ``jcw_intake`` reads every file in the inbox (bursts of asset events coalesce, so it
 never trusts the events it was handed) and acknowledges them after their reports were
 landed and validated. A run that fails leaves its files in the inbox for the next one.
+
+An event file is outside input: it is parsed into checked values (:func:`read_event`) before
+any of it reaches a fetch or a path. ``kreis_ags`` must be a jobcenter of the registry,
+``period`` a month ``YYYY-MM`` from 2005-01 to the reference date's month, ``revision`` a
+number 1..2^31-1 or absent; the file must be one UTF-8 JSON object of at most
+:data:`MAX_EVENT_BYTES`, without duplicate keys. Anything else is set aside in
+``events/invalid/`` with its reason beside it (``<name>.reason``), and every other event is
+processed: one bad file never blocks the intake.
 """
 
 from __future__ import annotations
@@ -18,16 +26,27 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.core import layout
+from ingest.core import keys, layout, periods
+from ingest.core.clock import today as reference_date
+from ingest.core.errors import InvalidKey
+from ingest.core.files import replace_atomic
 
 log = logging.getLogger(__name__)
 
 INBOX = "inbox"
 DONE = "done"
 INVALID = "invalid"
+REASON_SUFFIX = ".reason"
+# An event is a handful of short fields; anything larger is not one.
+MAX_EVENT_BYTES = 64 * 1024
+
+
+class InvalidEvent(ValueError):
+    """An event file that is not a checked event; the message says why (English, one line)."""
 
 
 def events_dir() -> Path:
@@ -36,8 +55,14 @@ def events_dir() -> Path:
 
 
 def _is_event_file(path: Path) -> bool:
-    # Writers use a temporary name and rename into place; only final names count.
-    return path.is_file() and path.suffix == ".json" and not path.name.startswith(".")
+    # Writers use a temporary name and rename into place; only final names count. A
+    # symbolic link is never followed: it could point anywhere on the machine.
+    return (
+        path.suffix == ".json"
+        and not path.name.startswith(".")
+        and not path.is_symlink()
+        and path.is_file()
+    )
 
 
 def claim_new(directory: Path) -> list[str]:
@@ -56,11 +81,73 @@ def claim_new(directory: Path) -> list[str]:
     return claimed
 
 
-def pending(directory: Path) -> list[dict[str, Any]]:
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys_seen = [k for k, _ in pairs]
+    duplicated = sorted({k for k in keys_seen if keys_seen.count(k) > 1})
+    if duplicated:
+        raise InvalidEvent(f"key {duplicated[0]!r} appears more than once")
+    return dict(pairs)
+
+
+def _no_constants(name: str) -> Any:
+    raise InvalidEvent(f"{name} is not a JSON value")
+
+
+def read_event(path: Path, today: date | None = None) -> dict[str, Any]:
+    """The event in ``path`` as checked values: ``{"file", "kreis_ags", "period", "revision"}``.
+
+    InvalidEvent naming the first problem (the file, its JSON, or a field) otherwise.
+    """
+    with open(path, "rb") as f:
+        raw = f.read(MAX_EVENT_BYTES + 1)
+    if len(raw) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"larger than {MAX_EVENT_BYTES} bytes")
+    try:
+        body = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_no_constants,
+        )
+    except InvalidEvent:
+        raise
+    except UnicodeDecodeError:
+        raise InvalidEvent("not UTF-8") from None
+    except RecursionError:
+        raise InvalidEvent("JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidEvent(f"not JSON ({keys.show(str(exc), 100)})") from None
+    if not isinstance(body, dict):
+        raise InvalidEvent(f"not a JSON object but {type(body).__name__}")
+    try:
+        revision = body.get("revision")
+        return {
+            "file": path.name,
+            "kreis_ags": keys.registered_ags(body.get("kreis_ags")),
+            "period": periods.reporting_period(body.get("period"), reference_date(today)),
+            "revision": None if revision is None else keys.revision(revision),
+        }
+    except InvalidKey as exc:
+        raise InvalidEvent(str(exc)) from None
+
+
+def set_aside(directory: Path, path: Path, reason: str) -> Path:
+    """Move ``path`` to ``events/invalid/`` with ``<name>.reason`` beside it; return the
+    new path. The reason file comes first, so an operator never finds a file without one."""
+    invalid = directory / INVALID
+    invalid.mkdir(parents=True, exist_ok=True)
+    replace_atomic(invalid / f"{path.name}{REASON_SUFFIX}", (reason + "\n").encode("utf-8"))
+    target = invalid / path.name
+    os.replace(path, target)
+    log.error("event file %s set aside in %s: %s", path.name, invalid, reason)
+    return target
+
+
+def pending(directory: Path, today: date | None = None) -> list[dict[str, Any]]:
     """Claim new files, then read every event in the inbox (oldest name first).
 
-    An unreadable file is moved to ``events/invalid/`` and reported in the log with its name:
-    it is kept for the operator, never dropped silently.
+    A file that is not an event (:func:`read_event`) is set aside in ``events/invalid/`` with
+    its reason (:func:`set_aside`): kept for the operator, never dropped silently, and never
+    in the way of the others. ``today`` is the reference date that bounds the month.
     """
     claim_new(directory)
     events = []
@@ -68,20 +155,9 @@ def pending(directory: Path) -> list[dict[str, Any]]:
         if not _is_event_file(path):
             continue
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            event = {
-                "file": path.name,
-                "kreis_ags": str(body["kreis_ags"]),
-                "period": str(body["period"]),
-                "revision": body.get("revision"),
-            }
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            invalid = directory / INVALID
-            invalid.mkdir(parents=True, exist_ok=True)
-            os.replace(path, invalid / path.name)
-            log.error("event file %s is unreadable (%s); moved to %s", path.name, exc, invalid)
-            continue
-        events.append(event)
+            events.append(read_event(path, today))
+        except (OSError, InvalidEvent) as exc:
+            set_aside(directory, path, str(exc) or type(exc).__name__)
     return events
 
 
@@ -91,6 +167,9 @@ def acknowledge(directory: Path, files: list[str]) -> int:
     done.mkdir(parents=True, exist_ok=True)
     moved = 0
     for name in files:
+        if Path(name).name != name or not name.endswith(".json"):
+            log.error("not acknowledging %r: not the name of an event file", name)
+            continue
         try:
             os.replace(directory / INBOX / name, done / name)
             moved += 1

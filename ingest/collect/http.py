@@ -4,12 +4,18 @@ The retry loop around it is :class:`ingest.collect.client.ReportClient`. An atte
 returns a :class:`Response`, raises :class:`Retry` (a transient failure the loop may try
 again) or raises :class:`~ingest.core.errors.FetchError` (final). Every attempt is bounded:
 
-- a hard deadline: a :class:`Watchdog` shuts the attempt's sockets down when it passes, so
-  neither headers nor a body trickling in one byte at a time can hold a worker longer;
+- a hard deadline: a :class:`~ingest.collect.watchdog.Watchdog` shuts the attempt's
+  sockets down when it passes, so neither headers nor a body trickling in one byte at a
+  time can hold a worker longer;
 - the body is streamed with a size cap, with or without ``Content-Length``;
 - redirects are followed only within the configured origin (scheme, host and port), so the
-  bearer token never goes anywhere else; TLS certificates are always verified;
-- only known content types are accepted for a report; an HTML page is ``unexpected_content``.
+  bearer token never goes anywhere else, and never to a URL that adds ``user:password@``;
+  TLS certificates are always verified;
+- only known content types are accepted for a report; an HTML page is ``unexpected_content``;
+- a body that does not match its ``Repr-Digest`` is ``truncated`` (retried); a reply the
+  HTTP stack cannot parse (e.g. more than 100 header lines) is ``unreadable_response`` at once;
+- every 5xx except 501 (Not Implemented) and 505 (HTTP Version Not Supported), which no
+  retry can change, is retried like 503.
 
 Reasons are built from status codes and origins only, never from request objects, so no
 token can leak into an error.
@@ -18,13 +24,12 @@ token can leak into an error.
 from __future__ import annotations
 
 import email.utils
-import socket
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from ingest.collect import reply
 from ingest.collect.credentials import Endpoint
 from ingest.core.errors import FetchError
 
@@ -33,7 +38,8 @@ if TYPE_CHECKING:
 
 REPORT_CONTENT_TYPES = frozenset({"text/csv", "application/csv", "application/json"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-RETRY_STATUSES = frozenset({502, 503, 504})
+# 5xx a retry cannot change: the server does not implement the method or the HTTP version.
+FINAL_SERVER_STATUSES = frozenset({501, 505})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 READ_CHUNK = 64 * 1024
 MAX_REDIRECTS = 3
@@ -106,7 +112,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -116,99 +122,11 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 def int_or_none(value: object) -> int | None:
-    if value is None or isinstance(value, bool):
+    """A header's non-negative integer in ASCII digits (at most 18 of them), else None."""
+    text = value.strip() if isinstance(value, str) else None
+    if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
-_watched = threading.local()
-
-
-def _register(conn: object) -> None:
-    """Called by our connections when they are used: the current attempt's watchdog sees them."""
-    conns = getattr(_watched, "conns", None)
-    if conns is not None:
-        conns.append(conn)
-
-
-class Watchdog:
-    """Shuts down the sockets of one attempt when its deadline passes (unblocks any read)."""
-
-    def __init__(self, seconds: float) -> None:
-        self._lock = threading.Lock()
-        self._done = False
-        self.fired = False
-        self._conns: list[object] = []
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> Watchdog:
-        _watched.conns = self._conns
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-        self._timer.cancel()
-        _watched.conns = None
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.fired = True
-            for conn in self._conns:
-                sock = getattr(conn, "sock", None)
-                if sock is not None:
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-
-def adapter():
-    """A requests adapter whose connections report themselves to the current watchdog."""
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    class WatchedHTTPConnection(HTTPConnection):
-        def connect(self) -> None:
-            _register(self)
-            super().connect()
-
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            _register(self)
-            return super().request(*args, **kwargs)
-
-    class WatchedHTTPSConnection(HTTPSConnection):
-        def connect(self) -> None:
-            _register(self)
-            super().connect()
-
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            _register(self)
-            return super().request(*args, **kwargs)
-
-    class WatchedHTTPPool(HTTPConnectionPool):
-        ConnectionCls = WatchedHTTPConnection
-
-    class WatchedHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = WatchedHTTPSConnection
-
-    class WatchedAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = {
-                "http": WatchedHTTPPool,
-                "https": WatchedHTTPSPool,
-            }
-
-    return WatchedAdapter(max_retries=0, pool_connections=4, pool_maxsize=4)
+    return int(text)
 
 
 def attempt(session: requests.Session, limits: Limits, req: Request) -> Response:
@@ -228,6 +146,12 @@ def attempt(session: requests.Session, limits: Limits, req: Request) -> Response
             status = resp.status_code
             if status in REDIRECT_STATUSES:
                 target = urljoin(url, resp.headers.get("Location", ""))
+                if reply.has_userinfo(target):
+                    raise req.error(
+                        "redirect_refused",
+                        f"HTTP {status} redirect to a URL with credentials (user:password@) "
+                        "refused: credentials are never followed or stored",
+                    )
                 if origin(target) != home:
                     raise req.error(
                         "redirect_refused",
@@ -279,6 +203,12 @@ def _send(
             transient=True,
         ) from None
     except requests.exceptions.ConnectionError as exc:
+        unreadable = reply.unreadable_cause(exc)
+        if unreadable:
+            raise req.error(
+                "unreadable_response",
+                f"reply from {origin_text(home)} cannot be read ({unreadable})",
+            ) from None
         raise Retry(
             "connection", f"connection to {origin_text(home)} failed ({_cause(exc)})"
         ) from None
@@ -302,17 +232,23 @@ def _handle(limits: Limits, req: Request, resp: requests.Response, url: str) -> 
                     "(expected text/csv or application/json)",
                 )
         body = read_body(limits, req, resp, headers)
+        try:
+            problem = reply.digest_problem(headers, body)
+        except reply.MalformedHeader as exc:
+            raise req.error("unexpected_content", str(exc)) from None
+        if problem:
+            raise Retry("truncated", problem)
         return Response(status, headers, body, url)
     if status in (401, 403):
         raise req.error("unauthorized", f"HTTP {status}: token refused by the endpoint")
     if status == 404:
         raise req.error("not_published", "HTTP 404: not published yet")
-    if status == 429 or status in RETRY_STATUSES:
+    if status == 429 or (500 <= status < 600 and status not in FINAL_SERVER_STATUSES):
         kind = "rate_limited" if status == 429 else "server_error"
         wait = parse_retry_after(headers.get("retry-after"), time.time())
         raise Retry(kind, f"HTTP {status}", wait)
-    if 500 <= status < 600:
-        raise req.error("server_error", f"HTTP {status}", transient=True)
+    if status in FINAL_SERVER_STATUSES:
+        raise req.error("server_error", f"HTTP {status}: a retry cannot change this")
     raise req.error("unexpected_status", f"HTTP {status}")
 
 

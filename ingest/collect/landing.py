@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -21,11 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ingest.collect.client import FetchedReport
-from ingest.core import layout
+from ingest.collect.reply import redact_url
+from ingest.core import keys, layout
+from ingest.core import periods as periods_module
 from ingest.core.clock import berlin_day
 from ingest.core.errors import ChecksumMismatch, JcwError
 from ingest.core.files import ContentConflict, write_json_once, write_once
 from ingest.core.timeliness import first_publication
+
+log = logging.getLogger(__name__)
 
 MAX_LANDING_RACES = 100
 
@@ -71,31 +76,44 @@ class LandedRevision:
 
 
 def _load_record(path: Path) -> LandingRecord:
+    """The record at ``path``; its keys are checked and must match the path it lies at."""
     try:
         d = json.loads(path.read_bytes())
-        return LandingRecord(
-            kreis_ags=d["kreis_ags"],
-            period=d["period"],
-            revision=int(d["revision"]),
-            sha256=d["sha256"],
+        record = LandingRecord(
+            kreis_ags=keys.kreis_ags(d["kreis_ags"]),
+            period=periods_module.parse_period(d["period"]),
+            revision=keys.revision(d["revision"]),
+            sha256=keys.sha256(d["sha256"]),
             size=int(d["size"]),
             content_type=d["content_type"],
             fetched_at=d["fetched_at"],
             http_status=int(d["http_status"]),
             etag=d.get("etag"),
             last_modified=d.get("last_modified"),
-            source_revision=d.get("source_revision"),
+            source_revision=_optional_revision(d.get("source_revision")),
             url=d["url"],
             path=path,
             first_published_at=d.get("first_published_at"),
             first_published_on=d.get("first_published_on"),
             first_published_from=d.get("first_published_from"),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         parts = path.parts
         raise ChecksumMismatch(
             parts[-2], parts[-3], f"landing record {path.name} is unreadable ({exc})"
         ) from None
+    if layout.landing_record(record.kreis_ags, record.period, record.revision) != path:
+        raise ChecksumMismatch(
+            record.kreis_ags,
+            record.period,
+            f"landing record {path} names another report "
+            f"({record.kreis_ags} {record.period} revision {record.revision})",
+        )
+    return record
+
+
+def _optional_revision(value: object) -> int | None:
+    return None if value is None else keys.revision(value)
 
 
 def revisions(kreis_ags: str, period: str) -> list[LandingRecord]:
@@ -119,20 +137,45 @@ def latest(kreis_ags: str, period: str) -> LandingRecord | None:
     return recs[-1] if recs else None
 
 
-def all_records(periods: Iterable[str] | None = None) -> list[LandingRecord]:
-    """Every landing record (optionally of some periods), by period, jobcenter, revision."""
+def all_records(
+    periods: Iterable[str] | None = None, *, problems: list[ChecksumMismatch] | None = None
+) -> list[LandingRecord]:
+    """Every landing record (optionally of some periods), by period, jobcenter, revision.
+
+    An unreadable record raises ChecksumMismatch; with ``problems`` given, it is appended
+    there instead and the records of the other reports are still returned.
+    """
     root = layout.landing_records_root()
     if not root.is_dir():
         return []
-    wanted = sorted(set(periods)) if periods is not None else sorted(p.name for p in root.iterdir())
+    if periods is not None:
+        wanted = sorted({periods_module.parse_period(p) for p in periods})
+    else:
+        wanted = sorted(p.name for p in root.iterdir() if _is_key_dir(p, periods_module.is_period))
     out: list[LandingRecord] = []
     for period in wanted:
         pdir = root / period
         if not pdir.is_dir():
             continue
         for agsdir in sorted(pdir.iterdir()):
-            out.extend(revisions(agsdir.name, period))
+            if not _is_key_dir(agsdir, keys.is_kreis_ags):
+                continue
+            try:
+                out.extend(revisions(agsdir.name, period))
+            except ChecksumMismatch as exc:
+                if problems is None:
+                    raise
+                problems.append(exc)
     return out
+
+
+def _is_key_dir(path: Path, is_key) -> bool:
+    """True if ``path``'s name is a key; anything else below records/ is logged, not read."""
+    if is_key(path.name):
+        return True
+    if not path.name.startswith("."):
+        log.error("ignoring %s in the landing zone: its name is not a key", path)
+    return False
 
 
 def verify_all(periods: Iterable[str] | None = None) -> list[ChecksumMismatch]:
@@ -160,8 +203,11 @@ def land(
     """Land a fetched body: store it once, record it as a new revision if its bytes are new.
 
     ``not_found_at`` is when a previous fetch found the report not published (a bound for
-    the publication time the endpoint claims).
+    the publication time the endpoint claims). The keys are checked before anything is
+    written; the URL is stored without userinfo and with its query values redacted
+    (:func:`ingest.collect.reply.redact_url`).
     """
+    kreis_ags, period = keys.kreis_ags(kreis_ags), periods_module.parse_period(period)
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     sha = hashlib.sha256(fetched.body).hexdigest()
@@ -217,7 +263,7 @@ def _record(
         "etag": fetched.etag,
         "last_modified": fetched.last_modified,
         "source_revision": fetched.source_revision,
-        "url": fetched.url,
+        "url": redact_url(fetched.url),
         "first_published_at": first_at.isoformat(),
         "first_published_on": berlin_day(first_at).isoformat(),
         "first_published_from": first_from,

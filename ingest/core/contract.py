@@ -6,6 +6,8 @@ Gemeinde. See docs/report_contract.md for the prose version and docs/glossary.md
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 # Identifying columns, in contract order.
 KEY_COLUMNS: tuple[str, ...] = ("kreis_ags", "gemeinde_ags", "gemeinde_name", "period")
 
@@ -40,6 +42,14 @@ MONEY_COLUMNS: tuple[str, ...] = (
 )
 
 COLUMNS: tuple[str, ...] = KEY_COLUMNS + COUNT_COLUMNS + MONEY_COLUMNS
+
+# Bounds that keep every accepted value within the warehouse's types (docs/report_contract.md):
+# a count fits 32 bits (and the suites bound it by the Kreis's population, see
+# POPULATION_TOLERANCE); a euro amount fits decimal(15, 2), and so does a Kreis's monthly
+# total of it, so that a national total of up to 1,000 jobcenters fits decimal(18, 2).
+MAX_COUNT = 2**31 - 1
+MONEY_LIMIT = Decimal(10) ** 13  # exclusive: 9,999,999,999,999.99 is the largest amount
+MAX_MONEY_CENTS = 10**15 - 1
 
 # Headers of the German CSV variant (Windows-1252, semicolon, decimal comma).
 GERMAN_HEADERS: dict[str, str] = {

@@ -5,6 +5,20 @@ Messages never contain a token: callers pass reasons, not request objects.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+
+class InvalidKey(ValueError):
+    """A value from outside (event file, HTTP header or index, report cell, command line,
+    landing record) that is not the checked key it claims to be: a registered Kreisschlüssel,
+    a reporting month, a revision number, a SHA-256. Raised before the value reaches a path,
+    SQL or a file name; the message names the value."""
+
+
+class InvalidDataDir(ValueError):
+    """``JCW_DATA_DIR`` is set but empty, names something that is not a directory, or a
+    directory whose parent does not exist (a typo): nothing is written anywhere then."""
+
 
 class JcwError(Exception):
     """Base class: something about one jobcenter's report for one period went wrong."""
@@ -21,9 +35,12 @@ class FetchError(JcwError):
     """The report could not be fetched. ``kind`` is a stable code for the status view.
 
     Kinds: ``not_published`` (404), ``unauthorized`` (401/403), ``too_large``, ``timeout``,
-    ``unexpected_content`` (HTML page, wrong content type), ``redirect_refused``,
-    ``server_error`` (5xx after retries), ``rate_limited`` (429 after retries),
-    ``connection`` (refused, reset, TLS), ``unexpected_status``.
+    ``unexpected_content`` (HTML page, wrong content type, a header that is not what the
+    contract says), ``redirect_refused``, ``server_error`` (5xx after retries),
+    ``rate_limited`` (429 after retries), ``truncated`` (body shorter than announced, or not
+    matching its ``Repr-Digest``, after retries), ``unreadable_response`` (a reply the client
+    cannot parse, e.g. more header lines than it reads), ``connection`` (refused, reset,
+    TLS), ``unexpected_status``.
     """
 
     def __init__(
@@ -50,3 +67,14 @@ class ChecksumMismatch(JcwError):
 
 class BuildFailed(JcwError):
     """dbt build or its tests failed; nothing was published."""
+
+
+class UnreadableFile(JcwError):
+    """A file under the data directory cannot be read (truncated, not JSON, not Parquet).
+
+    The message names the file, relative to the data directory where possible.
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        super().__init__(None, None, f"{path} is unreadable: {problem}")

@@ -17,28 +17,64 @@ other module asks that stage. See docs/architecture.md for what each file holds.
     warehouse/                                     dbt build, BI snapshot    warehouse
     docs/{validation,dbt,report}/                  generated pages
     airflow/                                       AIRFLOW_HOME of the embedded default
+
+Every function that puts a key into a path checks it first (:mod:`ingest.core.keys`): a
+``kreis_ags`` of five ASCII digits, a period ``YYYY-MM``, a revision 1..2^31-1, a SHA-256 in
+hex. A ``../``, a newline or a Unicode digit raises :class:`~ingest.core.errors.InvalidKey`
+instead of naming a file, so nothing is written or read outside the data directory. The
+functions that list files skip (and log) names that are not keys.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.core import settings
+from ingest.core import keys, settings
+from ingest.core.errors import InvalidDataDir
+from ingest.core.periods import is_period, parse_period
 
-REVISION_FILE = re.compile(r"r([0-9]{4,})\.(json|parquet)", re.ASCII)
+log = logging.getLogger(__name__)
+
+DATA_DIR_ENV = "JCW_DATA_DIR"
+REVISION_FILE = re.compile(r"r([0-9]{4,10})\.(json|parquet)", re.ASCII)
+OUTBOX_KINDS = ("pending", "sent")
+DOCS_KINDS = ("validation", "dbt", "report")
 
 
 def data_dir() -> Path:
-    """Root of every file the product writes (landing zone, results, warehouse, mail)."""
-    return Path(os.environ.get("JCW_DATA_DIR", settings.PROJECT_ROOT / "data")).resolve()
+    """Root of every file the product writes (landing zone, results, warehouse, mail).
+
+    ``JCW_DATA_DIR``, else ``data/`` below the project root. InvalidDataDir if the variable
+    is set but empty (which would mean the current directory), names something that is not
+    a directory, or a missing directory whose parent is missing too (a typo).
+    """
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured is None:
+        return (settings.PROJECT_ROOT / "data").resolve()
+    if not configured.strip():
+        raise InvalidDataDir(
+            f"{DATA_DIR_ENV} is set but empty: set it to the data directory "
+            f"(or unset it for {settings.PROJECT_ROOT / 'data'})"
+        )
+    path = Path(configured).resolve()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise InvalidDataDir(f"{DATA_DIR_ENV}={configured!r} is not a directory")
+    if not path.parent.is_dir():
+        raise InvalidDataDir(
+            f"{DATA_DIR_ENV}={configured!r} does not exist, nor does its parent {path.parent}"
+        )
+    return path
 
 
 def revision_name(revision: int, suffix: str = ".json") -> str:
-    """``r0003.json``: the file name of a revision."""
-    return f"r{revision:04d}{suffix}"
+    """``r0003.json``: the file name of a revision (1..2^31-1)."""
+    return f"r{keys.revision(revision):04d}{suffix}"
 
 
 def revision_of(path: Path) -> int | None:
@@ -56,6 +92,7 @@ def landing_dir() -> Path:
 
 def landing_object(sha256: str) -> Path:
     """Where the bytes with this hash live."""
+    sha256 = keys.sha256(sha256)
     return landing_dir() / "objects" / sha256[:2] / sha256
 
 
@@ -64,7 +101,7 @@ def landing_records_root() -> Path:
 
 
 def landing_record_dir(kreis_ags: str, period: str) -> Path:
-    return landing_records_root() / period / kreis_ags
+    return landing_records_root() / parse_period(period) / keys.kreis_ags(kreis_ags)
 
 
 def landing_record(kreis_ags: str, period: str, revision: int) -> Path:
@@ -72,7 +109,7 @@ def landing_record(kreis_ags: str, period: str, revision: int) -> Path:
 
 
 def fetch_log(kreis_ags: str, period: str) -> Path:
-    return data_dir() / "fetch_log" / period / f"{kreis_ags}.json"
+    return data_dir() / "fetch_log" / parse_period(period) / f"{keys.kreis_ags(kreis_ags)}.json"
 
 
 def events_dir() -> Path:
@@ -88,7 +125,24 @@ def validation_root() -> Path:
 
 
 def verdict(kreis_ags: str, period: str, revision: int) -> Path:
-    return validation_root() / period / kreis_ags / revision_name(revision)
+    return _report_dir(validation_root(), kreis_ags, period) / revision_name(revision)
+
+
+def _report_dir(root: Path, kreis_ags: str, period: str) -> Path:
+    """``<root>/<period>/<kreis_ags>`` with both keys checked."""
+    return root / parse_period(period) / keys.kreis_ags(kreis_ags)
+
+
+def _is_report_file(path: Path) -> bool:
+    """True for ``<period>/<ags>/rNNNN.*`` with keys for names; other names are logged."""
+    ok = (
+        revision_of(path) is not None
+        and keys.is_kreis_ags(path.parent.name)
+        and is_period(path.parent.parent.name)
+    )
+    if not ok and not path.name.startswith("."):
+        log.error("ignoring %s: its folders or name are not <period>/<kreis_ags>/rNNNN", path)
+    return ok
 
 
 def verdict_files(period: str | None = None, *, root: Path | None = None) -> Iterator[Path]:
@@ -97,9 +151,9 @@ def verdict_files(period: str | None = None, *, root: Path | None = None) -> Ite
     ``root`` is the validation folder (default: the data directory's).
     """
     root = root or validation_root()
-    pattern = f"{period}/*/r*.json" if period else "*/*/r*.json"
+    pattern = f"{parse_period(period)}/*/r*.json" if period else "*/*/r*.json"
     for path in sorted(root.glob(pattern)) if root.is_dir() else []:
-        if revision_of(path) is not None:
+        if _is_report_file(path):
             yield path
 
 
@@ -121,7 +175,7 @@ def history_check_files() -> Iterator[Path]:
 
 
 def quarantine(kreis_ags: str, period: str, revision: int) -> Path:
-    return data_dir() / "quarantine" / period / kreis_ags / revision_name(revision)
+    return _report_dir(data_dir() / "quarantine", kreis_ags, period) / revision_name(revision)
 
 
 def accepted_root() -> Path:
@@ -129,16 +183,16 @@ def accepted_root() -> Path:
 
 
 def accepted(kreis_ags: str, period: str, revision: int) -> Path:
-    return accepted_root() / period / kreis_ags / revision_name(revision, ".parquet")
+    return _report_dir(accepted_root(), kreis_ags, period) / revision_name(revision, ".parquet")
 
 
 def accepted_files(kreis_ags: str | None = None) -> Iterator[tuple[str, str, int, Path]]:
     """``(kreis_ags, period, revision, path)`` of every accepted file (of one jobcenter)."""
     root = accepted_root()
-    for path in root.glob(f"*/{kreis_ags or '*'}/r*.parquet") if root.is_dir() else []:
-        revision = revision_of(path)
-        if revision is not None:
-            yield path.parent.name, path.parent.parent.name, revision, path
+    ags = keys.kreis_ags(kreis_ags) if kreis_ags is not None else "*"
+    for path in root.glob(f"*/{ags}/r*.parquet") if root.is_dir() else []:
+        if _is_report_file(path):
+            yield path.parent.name, path.parent.parent.name, revision_of(path), path
 
 
 # --------------------------------------------------------------------------- the rest
@@ -150,6 +204,8 @@ def outbox_dir() -> Path:
 
 def outbox(kind: str) -> Path:
     """``outbox/pending`` or ``outbox/sent``."""
+    if kind not in OUTBOX_KINDS:
+        raise ValueError(f"outbox kind {kind!r} is not one of {OUTBOX_KINDS}")
     return outbox_dir() / kind
 
 
@@ -165,6 +221,8 @@ def warehouse_dir() -> Path:
 
 def docs_dir(kind: str) -> Path:
     """Generated pages: ``validation``, ``dbt`` or ``report``."""
+    if kind not in DOCS_KINDS:
+        raise ValueError(f"docs kind {kind!r} is not one of {DOCS_KINDS}")
     return data_dir() / "docs" / kind
 
 

@@ -17,14 +17,16 @@ from datetime import date
 from functools import lru_cache
 
 from ingest.core import settings
+from ingest.core.errors import InvalidKey
 
 # The pattern of a period, without anchors (JSON schemas add ``^`` and ``$``).
 PERIOD_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])"
 _PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
 
 
-class InvalidPeriod(ValueError):
-    """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range)."""
+class InvalidPeriod(InvalidKey):
+    """A text that is not a reporting month ``YYYY-MM`` (or a range that is not a range, or a
+    month outside the reporting months)."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,34 @@ def is_period(text: object) -> bool:
     return isinstance(text, str) and _PERIOD.fullmatch(text) is not None
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: how a refused value is named."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_period(text: object) -> str:
     """``text`` as a period; :class:`InvalidPeriod` naming the value otherwise."""
     if not is_period(text):
-        raise InvalidPeriod(f"period {text!r} is not a month YYYY-MM")
+        raise InvalidPeriod(f"period {shown(text)} is not a month YYYY-MM")
     return text  # type: ignore[return-value]
+
+
+def reporting_period(text: object, today: date) -> str:
+    """``text`` as a month that can have a report on ``today``: from the calendar's first
+    period to the month ``today`` lies in. InvalidPeriod naming the value and the bounds
+    otherwise."""
+    period = parse_period(text)
+    current = period_of(today)
+    first = calendar().first_period
+    if period < first:
+        raise InvalidPeriod(f"period {period} lies before {first}, the first SGB II month")
+    if period > current:
+        raise InvalidPeriod(
+            f"period {period} lies after the current month {current} "
+            f"(reference date {today.isoformat()})"
+        )
+    return period
 
 
 def month_index(period: str) -> int:

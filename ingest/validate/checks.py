@@ -10,9 +10,10 @@ texts come from ``expectations/`` (:mod:`ingest.core.rules`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ingest.core import registry
+from ingest.core import clock, periods, registry
 from ingest.core.findings import Finding
 from ingest.core.german import fmt_num, fmt_share
 from ingest.core.rules import SUITE_VERSION, rules
@@ -59,13 +60,18 @@ class Verdict:
 
 def validate_many(
     reports: list[tuple[str, str, pd.DataFrame, pd.DataFrame | None]],
+    *,
+    today: date | None = None,
 ) -> list[Verdict]:
     """Validate a batch of reports ``(kreis_ags, period, df, previous_df | None)`` at once.
 
     ``df`` has the canonical columns (plus ``_row``, the 1-based delivered row);
     ``previous_df`` is the latest accepted revision of the month before, or None.
-    Verdicts come back in input order. Raises KeyError for a jobcenter not in the registry.
+    ``today`` is the reference date (default :func:`ingest.core.clock.today`): a month after
+    its month has no report yet. Verdicts come back in input order. Raises KeyError for a
+    jobcenter not in the registry.
     """
+    today = clock.today(today)
     hard: list[dict[str, Finding]] = [{} for _ in reports]
     soft: list[dict[str, Finding]] = [{} for _ in reports]
     for kreis_ags, _period, _df, _prev in reports:
@@ -76,7 +82,7 @@ def validate_many(
         hard[i][finding.rule] = finding
     ids = [i for i in range(len(reports)) if i not in structural]
     if ids:
-        _run_suites(reports, rows, ids, hard, soft)
+        _run_suites(reports, rows, ids, hard, soft, today)
 
     order = list(rules())
     verdicts = []
@@ -105,6 +111,7 @@ def _run_suites(
     ids: list[int],
     hard: list[dict[str, Finding]],
     soft: list[dict[str, Finding]],
+    today: date,
 ) -> None:
     """Run the three suites; add each broken rule to the findings of its report."""
     gx = engine()
@@ -121,14 +128,18 @@ def _run_suites(
                     Finding(meta["rule"], meta["severity"], meta["description_de"]),
                 )
                 finding.rows.append(frames.cell_ref(frame, idx, meta.get("report_column")))
-    totals = frames.totals(reports, rows, ids)
+    totals = frames.totals(reports, rows, ids, today)
     records = totals.to_dict("records")
     for meta, index in gx.run("report_totals", totals.drop(columns=["_missing"])):
         for idx in index:
             t = records[int(idx)]
             i = int(t["_report"])
             target = hard[i] if meta["severity"] == "hard" else soft[i]
-            target[meta["rule"]] = _totals_finding(meta, t)
+            finding = _totals_finding(meta, t, today)
+            if meta["rule"] in target:  # a rule with several columns (money totals)
+                target[meta["rule"]].rows.extend(finding.rows)
+            else:
+                target[meta["rule"]] = finding
 
 
 def _history_ref(previous: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -143,17 +154,43 @@ def _history_ref(previous: pd.DataFrame | None) -> dict[str, Any] | None:
 
 
 def validate_report(
-    df: pd.DataFrame, kreis_ags: str, period: str, *, previous: pd.DataFrame | None
+    df: pd.DataFrame,
+    kreis_ags: str,
+    period: str,
+    *,
+    previous: pd.DataFrame | None,
+    today: date | None = None,
 ) -> Verdict:
     """Validate one report (used by ``jcw check``); see :func:`validate_many`."""
-    return validate_many([(kreis_ags, period, df, previous)])[0]
+    return validate_many([(kreis_ags, period, df, previous)], today=today)[0]
 
 
-def _totals_finding(meta: dict, t: dict[str, Any]) -> Finding:
+def _bounds_detail(meta: dict, t: dict[str, Any], today: date) -> tuple[str, list[dict]]:
+    """Message detail and rows of the rules that keep a report within the warehouse."""
+    ref = {"row": None, "gemeinde_ags": None}
+    if meta["rule"] == "period_in_reporting_range":
+        first = periods.calendar().first_period
+        detail = (
+            f"Berichtsmonat {t['period']}; Berichte gibt es für {first} bis "
+            f"{periods.period_of(today)} (Stand {today.isoformat()})."
+        )
+        return detail, [{**ref, "column": "period", "value": t["period"]}]
+    column = meta["report_column"]
+    cents = int(t[f"sum_{column}_cents"])
+    detail = (
+        f"Summe im Kreis: {fmt_num(cents / 100, 2)} EUR; höchstens "
+        "9.999.999.999.999,99 EUR sind zulässig."
+    )
+    return detail, [{**ref, "column": column, "value": f"{cents // 100}.{cents % 100:02d}"}]
+
+
+def _totals_finding(meta: dict, t: dict[str, Any], today: date) -> Finding:
     """A finding of a Kreis-level rule, with the figure that broke it in the message."""
     rule = meta["rule"]
     ref = {"row": None, "gemeinde_ags": None}
-    if rule == "einwohner_matches_reference":
+    if rule in ("period_in_reporting_range", "money_total_within_bounds"):
+        detail, rows = _bounds_detail(meta, t, today)
+    elif rule == "einwohner_matches_reference":
         detail = (
             f"Summe der Einwohner {fmt_num(t['sum_einwohner'], 0)}, Referenzbevölkerung "
             f"{fmt_num(t['reference_population'], 0)} (Abweichung "

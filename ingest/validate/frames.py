@@ -7,20 +7,72 @@
 
 Two structural checks (column set, numeric values) are made here, before any suite: the
 helper columns cannot be computed without them.
+
+Counts are compared as integers, never as floats: they are converted value by value (not
+through float64, which cannot tell 2^53 from 2^53 + 1) into int64 columns, in the rows and
+in the cells frame alike. A count beyond :data:`EXACT_LIMIT` is not a number of the
+contract (``values_are_numbers``), so no sum of a row's counts can overflow; the suites
+bound every count by the Kreis's population (``counts_within_population``).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ingest.core import contract, registry
+from ingest.core import contract, periods, registry
 from ingest.core.findings import Finding
 from ingest.core.rules import structural_meta
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# The largest count (in absolute value) the frames take as a number: sums of up to eight
+# such counts stay within int64. Anything larger cannot be a count of the contract.
+EXACT_LIMIT = 2**60
+_TOLERANCE_PERCENT = round(contract.POPULATION_TOLERANCE * 100)
+
+
+def count_bound(population: int) -> int:
+    """The largest count a report of a Kreis with this reference population may hold: the
+    population plus the tolerance of the population rule, in integers, within 32 bits."""
+    return min(population * (100 + _TOLERANCE_PERCENT) // 100, contract.MAX_COUNT)
+
+
+def exact_count(value: Any) -> int | None:
+    """A count cell as a Python int, exactly; None if it is not an integer within
+    :data:`EXACT_LIMIT` (text of ASCII digits, an integral float or Decimal count too)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] == "-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
+            return None
+        value = int(text)
+    elif isinstance(value, float | Decimal):
+        try:
+            if not value.is_finite() if isinstance(value, Decimal) else not math.isfinite(value):
+                return None
+            if value != int(value):
+                return None
+            value = int(value)
+        except (OverflowError, ValueError, InvalidOperation):
+            return None
+    if not isinstance(value, int) or abs(value) > EXACT_LIMIT:
+        return None
+    return value
+
+
+def money_cents(value: Decimal | None) -> int | None:
+    """A euro amount in whole cents (Python int, exact), or None if it is not a number."""
+    if value is None or not value.is_finite():
+        return None
+    return int((value * 100).to_integral_value())
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -114,7 +166,6 @@ def _concat(
 def _typed(rows: pd.DataFrame, structural: dict[int, Finding]) -> pd.DataFrame:
     """Counts as int64 and money as float64; reports with non-numbers are left out."""
     import numpy as np
-    import pandas as pd
 
     bad: dict[int, list[dict[str, Any]]] = {}
 
@@ -130,13 +181,14 @@ def _typed(rows: pd.DataFrame, structural: dict[int, Finding]) -> pd.DataFrame:
             )
 
     for col in contract.COUNT_COLUMNS:
-        numeric = pd.to_numeric(rows[col], errors="coerce")
-        note(numeric.isna() | (numeric % 1 != 0), col, rows[col])
-        rows[col] = numeric
+        exact = rows[col].map(exact_count).astype(object)
+        note(exact.isna(), col, rows[col])
+        rows[col] = exact
     for col in contract.MONEY_COLUMNS:
         decimals = rows[col].map(to_decimal)
         note(decimals.map(lambda d: d is None or not d.is_finite()), col, rows[col])
         rows[f"_{col}_sub_cent"] = decimals.map(_sub_cent).astype("float64")
+        rows[f"_{col}_cents"] = decimals.map(money_cents).astype(object)
         rows[col] = decimals.map(lambda d: float(d) if d is not None else np.nan)
     if bad:
         meta = structural_meta("values_are_numbers")
@@ -159,6 +211,8 @@ def _with_helper_columns(
     rows["_gemeinde_kreis_prefix"] = prefix.where(prefix.notna(), rows["_requested_kreis_ags"])
     rows["_elb_plus_nef"] = rows["elb"] + rows["nef"]
     rows["_integrationen_sum_of_kinds"] = rows[list(contract.INTEGRATION_KINDS)].sum(axis=1)
+    bounds = {ags: count_bound(registry.get(ags).population) for ags, *_ in reports}
+    rows["_count_bound"] = rows["_requested_kreis_ags"].map(bounds).astype("int64")
     with_previous = [i for i, r in enumerate(reports) if r[3] is not None]
     known = {
         (i, str(g))
@@ -175,28 +229,37 @@ def _with_helper_columns(
 
 
 def cells_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per numeric cell (Gemeinde x column), with its total where it is a subgroup."""
+    """One row per numeric cell (Gemeinde x column), with its total where it is a subgroup.
+
+    Counts, their bound and their totals are int64 (compared exactly); a money cell has
+    ``count_value`` 0 and a cell that is no subgroup has 0 as subgroup and total, so every
+    comparison of counts holds for them trivially. ``value`` keeps each cell as it is (a
+    Python int for counts) for the findings.
+    """
     import numpy as np
     import pandas as pd
 
     subgroup_of = {s: total for total, subs in contract.SUBGROUPS.items() for s in subs}
     base = rows[["_report", "_row", "gemeinde_ags"]]
     nan = np.full(len(rows), np.nan)
+    zero = np.zeros(len(rows), dtype="int64")
+    bound = rows["_count_bound"].to_numpy(dtype="int64")
     pieces = []
     for col in (*contract.COUNT_COLUMNS, *contract.MONEY_COLUMNS):
         is_money = col in contract.MONEY_COLUMNS
-        values = rows[col].to_numpy(dtype="float64")
+        counts = zero if is_money else rows[col].to_numpy(dtype="int64")
         piece = {
             "column": col,
-            "value": values,
-            "count_value": nan if is_money else values,
-            "money_value": values if is_money else nan,
+            "value": rows[col].astype(object).to_numpy(),
+            "count_value": counts,
+            "count_bound": bound,
+            "money_value": rows[col].to_numpy(dtype="float64") if is_money else nan,
             "money_sub_cent": rows[f"_{col}_sub_cent"].to_numpy() if is_money else nan,
         }
         for total in contract.SUBGROUPS:
             mine = subgroup_of.get(col) == total
-            piece[f"{total}_total"] = rows[total].to_numpy(dtype="float64") if mine else nan
-            piece[f"{total}_subgroup"] = values if mine else nan
+            piece[f"{total}_total"] = rows[total].to_numpy(dtype="int64") if mine else zero
+            piece[f"{total}_subgroup"] = counts if mine else zero
         pieces.append(base.assign(**piece))
     return pd.concat(pieces, ignore_index=True)
 
@@ -206,8 +269,6 @@ def cell_ref(frame: pd.DataFrame, idx: int, column: str | None) -> dict[str, Any
     if column is None:  # cells frame: the cell names its column
         column = frame.at[idx, "column"]
         value = frame.at[idx, "value"]
-        if column in contract.COUNT_COLUMNS and value == value:
-            value = int(value)
     else:
         value = frame.at[idx, column]
     return {
@@ -216,6 +277,14 @@ def cell_ref(frame: pd.DataFrame, idx: int, column: str | None) -> dict[str, Any
         "column": column,
         "value": plain(value),
     }
+
+
+def _months_outside(period: str, today: date) -> int:
+    """0 for a month from 2005-01 to ``today``'s month, else how many months it lies outside."""
+    index = periods.month_index(period)
+    first = periods.month_index(periods.calendar().first_period)
+    last = periods.month_index(periods.period_of(today))
+    return max(first - index, index - last, 0)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -227,8 +296,10 @@ def totals(
     reports: list[tuple[str, str, pd.DataFrame, pd.DataFrame | None]],
     rows: pd.DataFrame,
     ids: list[int],
+    today: date,
 ) -> pd.DataFrame:
-    """One row per report: Kreis sums, reference population, previous month."""
+    """One row per report: Kreis sums, reference population, previous month, and how far
+    the month lies outside the reporting months on ``today`` (the reference date)."""
     import pandas as pd
 
     sums = rows.groupby("_report")[list(contract.COUNT_COLUMNS)].sum().reindex(ids, fill_value=0)
@@ -236,6 +307,13 @@ def totals(
     t["_report"] = ids
     t["kreis_ags"] = [reports[i][0] for i in ids]
     t["period"] = [reports[i][1] for i in ids]
+    for col in contract.MONEY_COLUMNS:
+        cents = rows.groupby("_report")[f"_{col}_cents"].agg(lambda c: sum(int(x) for x in c))
+        exact = cents.reindex(ids, fill_value=0).tolist()
+        # Clipped to int64: any total above the bound is as wrong as another.
+        t[f"sum_{col}_cents"] = [min(c, 2**62) for c in exact]
+        t[f"sum_{col}_cents"] = t[f"sum_{col}_cents"].astype("int64")
+    t["months_outside_reporting_range"] = [_months_outside(t_p, today) for t_p in t["period"]]
     t["reference_population"] = [registry.get(reports[i][0]).population for i in ids]
     t["einwohner_to_reference"] = _ratio(t["sum_einwohner"], t["reference_population"])
     t["integrationsquote"] = _ratio(t["sum_integrationen"], t["sum_elb"])

@@ -12,6 +12,13 @@ delivered, header not counted): key columns as text, counts as int64, money as P
 ``Decimal`` with two places (exact; Parquet decimal(15, 2) downstream). Text cells are kept
 exactly as written: a cell starting with ``=`` is text, never a formula.
 
+The contract's bounds are checked here, where a value is read: only the ASCII digits 0-9 are
+digits (a fullwidth ``１`` or an Arabic-Indic ``١`` is not a number); a count is at most
+:data:`~ingest.core.contract.MAX_COUNT` (32 bits) and a euro amount below
+:data:`~ingest.core.contract.MONEY_LIMIT` (decimal(15, 2)), so every accepted value fits
+the warehouse; a text cell with a control character (NUL, tab, line break, …) is rejected
+naming its column.
+
 Structural problems raise :class:`ReportRejected` with one :class:`Finding` per rule and
 column, naming every affected row. Rule checks across columns (subgroups, sums, the Kreis)
 belong to :mod:`ingest.validate.checks`.
@@ -26,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.core import contract
 from ingest.validate.parse_csv import read_csv
 from ingest.validate.parse_json import read_json
-from ingest.validate.reading import Findings, charset_of, reject
+from ingest.validate.reading import CONTROL, Findings, charset_of, reject
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,11 +41,13 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-_EN_COUNT = re.compile(r"^\d+$")
-_DE_COUNT = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)$")
-_EN_MONEY = re.compile(r"^\d+(?:\.\d{1,2})?$")
-_DE_MONEY = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?$")
-_NEGATIVE = re.compile(r"^[-\u2212]\s*[\d.,]+$")
+# ASCII digits only, matched in full (re.ASCII: \d would match every Unicode digit).
+_EN_COUNT = re.compile(r"[0-9]+", re.ASCII)
+_DE_COUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)", re.ASCII)
+_EN_MONEY = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?", re.ASCII)
+_DE_MONEY = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?", re.ASCII)
+_NEGATIVE = re.compile(r"[-\u2212]\s*[0-9.,]+", re.ASCII)
+
 
 _STRIPPED_KEYS = ("kreis_ags", "gemeinde_ags", "period")
 
@@ -90,28 +99,46 @@ def _count(raw: Any, dialect: str) -> tuple[int | None, str | None]:
             if isinstance(raw, int | float) and not isinstance(raw, bool) and raw < 0:
                 return None, "negative"
             return None, "not_integer"
-        return (raw, None) if raw >= 0 else (None, "negative")
+        if raw < 0:
+            return None, "negative"
+        return (raw, None) if raw <= contract.MAX_COUNT else (None, "count_too_large")
+    if not isinstance(raw, str):
+        return None, "not_integer"
     s = raw.strip()
     if not s:
         return None, "missing_value"
     pattern = _DE_COUNT if dialect == "de" else _EN_COUNT
-    if pattern.match(s):
-        return int(s.replace(".", "") if dialect == "de" else s), None
-    if _NEGATIVE.match(s):
+    if pattern.fullmatch(s):
+        digits = (s.replace(".", "") if dialect == "de" else s).lstrip("0") or "0"
+        if len(digits) > len(str(contract.MAX_COUNT)) or int(digits) > contract.MAX_COUNT:
+            return None, "count_too_large"
+        return int(digits), None
+    if _NEGATIVE.fullmatch(s):
         return None, "negative"
     return None, "not_integer"
+
+
+def _euros(d: Decimal) -> tuple[Decimal | None, str | None]:
+    """(value, problem) of a finite amount: negative, too large, or quantized to cents."""
+    if d < 0:
+        return None, "negative"
+    if d >= contract.MONEY_LIMIT:
+        return None, "money_too_large"
+    return d.quantize(CENT), None
 
 
 def _money(raw: Any, dialect: str) -> tuple[Decimal | None, str | None]:
     """(value, problem) for one money cell."""
     if dialect == "json" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        if isinstance(raw, int) and raw.bit_length() > 64:
+            return (None, "negative") if raw < 0 else (None, "money_too_large")
         try:
             d = Decimal(str(raw))
         except InvalidOperation:
             return None, "bad_money"
         if not d.is_finite() or d.as_tuple().exponent < -2:  # type: ignore[operator]
             return None, "bad_money"
-        return (d.quantize(CENT), None) if d >= 0 else (None, "negative")
+        return _euros(d)
     if raw is None:
         return None, "missing_value"
     if not isinstance(raw, str):
@@ -120,13 +147,23 @@ def _money(raw: Any, dialect: str) -> tuple[Decimal | None, str | None]:
     if not s:
         return None, "missing_value"
     if dialect == "de":
-        if _DE_MONEY.match(s):
-            return Decimal(s.replace(".", "").replace(",", ".")).quantize(CENT), None
-    elif _EN_MONEY.match(s):
-        return Decimal(s).quantize(CENT), None
-    if _NEGATIVE.match(s):
+        if _DE_MONEY.fullmatch(s):
+            return _euros(Decimal(s.replace(".", "").replace(",", ".")))
+    elif _EN_MONEY.fullmatch(s):
+        return _euros(Decimal(s))
+    if _NEGATIVE.fullmatch(s):
         return None, "negative"
     return None, "bad_money"
+
+
+def _text(raw: Any, column: str) -> tuple[str | None, str | None]:
+    """(value, problem) for one text cell: keys stripped, no control characters."""
+    if not isinstance(raw, str):
+        return None, "missing_value" if raw is None else "not_text"
+    value = raw.strip() if column in _STRIPPED_KEYS else raw
+    if CONTROL.search(value):
+        return None, "control_character"
+    return value, None
 
 
 def _convert(
@@ -151,10 +188,8 @@ def _convert(
                 value, problem = _count(raw, dialect)
             elif col in contract.MONEY_COLUMNS:
                 value, problem = _money(raw, dialect)
-            elif not isinstance(raw, str):
-                value, problem = None, "missing_value" if raw is None else "not_text"
             else:
-                value = raw.strip() if col in _STRIPPED_KEYS else raw
+                value, problem = _text(raw, col)
             if problem:
                 f.row(problem, row_no, col, raw, g)
             out[col].append(value)

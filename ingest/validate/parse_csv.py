@@ -40,11 +40,7 @@ def read_csv(
         header = next(reader)
         lines = list(enumerate(reader, start=1))
     except csv.Error as exc:
-        f.whole(
-            "broken_csv",
-            f"Die CSV-Datei ist ab Zeile {reader.line_num} nicht lesbar ({exc}). Prüfen Sie "
-            "Anführungszeichen und Trennzeichen.",
-        )
+        _broken(f, reader.line_num, exc)
         return [], f
     lines = [(n, fields) for n, fields in lines if fields and not blank_line(fields)]
     columns = _columns(header, lines, f)
@@ -67,12 +63,32 @@ def read_csv(
     return records, f
 
 
+def _broken(f: Findings, line: int, exc: csv.Error) -> None:
+    """The finding of a CSV text the csv module cannot read from ``line`` on."""
+    if "field larger than field limit" in str(exc):
+        limit = f"{csv.field_size_limit():,}".replace(",", ".")
+        detail = f"ein Feld ist länger als {limit} Zeichen"
+    else:
+        detail = str(exc)
+    f.whole(
+        "broken_csv",
+        f"Die CSV-Datei ist ab Zeile {line} nicht lesbar ({detail}). Prüfen Sie "
+        "Anführungszeichen und Trennzeichen.",
+    )
+
+
 def _dialect(text: str, f: Findings) -> str | None:
     """The delimiter of the header line (sets ``f``'s dialect), or None with a finding."""
-    header_line = text.lstrip().splitlines()[0]
+    # str.lstrip also strips what bytes.lstrip does not (\x1c..\x1f, \x85, NBSP): the
+    # text may hold no line at all although the bytes were not blank.
+    header_line = next(iter(text.lstrip().splitlines()), "")
     best: tuple[int, str, str] = (0, ",", "en")
     for delim in (",", ";", "\t", "|"):
-        fields = next(csv.reader([header_line], delimiter=delim))
+        try:
+            fields = next(csv.reader([header_line], delimiter=delim), [])
+        except csv.Error as exc:
+            _broken(f, 1, exc)
+            return None
         en = sum(_norm(h) in _EN_NAMES for h in fields)
         de = sum(_norm(h) in _DE_NAMES for h in fields)
         for score, dialect in ((en, "en"), (de, "de")):

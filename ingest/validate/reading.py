@@ -7,6 +7,9 @@ text (UTF-8 with or without BOM, or Windows-1252) or a German reason why it cann
 
 from __future__ import annotations
 
+import math
+import re
+import reprlib
 from typing import Any
 
 from ingest.core import contract
@@ -14,6 +17,26 @@ from ingest.core.errors import ReportRejected
 from ingest.core.findings import Finding, row_ref
 
 MAX_ROWS_PER_FINDING = 200
+# Control characters (C0, DEL, C1) and lone surrogates (from JSON "\ud800" escapes).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Longer text values are cut in findings (a 4 MiB cell would otherwise fill mails and pages).
+MAX_VALUE_CHARS = 200
+
+
+def shown(value: Any) -> Any:
+    """A value as a finding shows it (and a verdict file stores it): a JSON scalar that any
+    reader takes; control characters as escapes, long text cut, an integer beyond 64 bits,
+    a float that is not finite and anything else as (short) text."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) < 2**63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if not isinstance(value, str):
+        value = reprlib.repr(value) if isinstance(value, list | dict) else str(value)
+    text = CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
 class Findings:
@@ -35,14 +58,14 @@ class Findings:
     def whole(self, rule: str, message: str, value: Any = None, column: str | None = None) -> None:
         """A finding about the file as a whole (no row)."""
         self._whole.append(
-            Finding(f"parse_{rule}", "hard", message, [row_ref(None, column, value)])
+            Finding(f"parse_{rule}", "hard", message, [row_ref(None, column, shown(value))])
         )
 
     def row(
         self, rule: str, row: int, column: str | None, value: Any, gemeinde_ags: Any = None
     ) -> None:
-        g = gemeinde_ags if isinstance(gemeinde_ags, str) else None
-        self._groups.setdefault((rule, column), []).append(row_ref(row, column, value, g))
+        g = shown(gemeinde_ags) if isinstance(gemeinde_ags, str) else None
+        self._groups.setdefault((rule, column), []).append(row_ref(row, column, shown(value), g))
 
     def has_whole(self) -> bool:
         """True if a problem concerns the file as a whole (then rows are not checked)."""
@@ -74,7 +97,19 @@ _ROW_MESSAGES = {
     "missing_value": "Spalte „{col}“ ist leer ({zeilen}). Jede Zeile braucht einen Wert.",
     "not_integer": (
         "Spalte „{col}“ enthält Werte, die keine ganze Zahl sind ({zeilen}). "
-        "Zählwerte sind ganze Zahlen ohne Nachkommastellen."
+        "Zählwerte sind ganze Zahlen aus den Ziffern 0 bis 9 ohne Nachkommastellen."
+    ),
+    "count_too_large": (
+        "Spalte „{col}“ enthält zu große Anzahlen ({zeilen}). Eine Anzahl ist höchstens "
+        "2.147.483.647 und in keinem Fall größer als die Bevölkerung des Kreises."
+    ),
+    "money_too_large": (
+        "Spalte „{col}“ enthält zu große Eurobeträge ({zeilen}). Ein Betrag ist kleiner als "
+        "10.000.000.000.000 EUR (höchstens 13 Stellen vor dem Komma)."
+    ),
+    "control_character": (
+        "Spalte „{col}“ enthält Steuerzeichen wie Nullzeichen, Tabulator oder Zeilenumbruch "
+        "({zeilen}). Namen und Schlüssel dürfen nur druckbare Zeichen enthalten."
     ),
     "negative": (
         "Spalte „{col}“ enthält negative Werte ({zeilen}). Zahlen dürfen nicht negativ sein."

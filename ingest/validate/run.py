@@ -6,20 +6,31 @@ outputs (:mod:`ingest.validate.store`): accepted Parquet, or a quarantine record
 rejection mail (:mod:`ingest.notify.alerts`); the verdict file last, so a run killed half-way
 leaves the revision pending and the next run completes it. Every output is write-once, so
 concurrent runs are safe. Then the validation pages of the months touched are rewritten.
+
+One report never stops the others: anything unexpected raised while one report is parsed,
+validated or written (an IndexError, a RecursionError, …) rejects that report alone with the
+finding ``internal_error`` naming the exception's class (never a traceback: the jobcenter
+reads it), logs the traceback for the team, queues the rejection mail to the jobcenter and
+the team like any rejection, and the other reports are validated as usual. A batch whose
+validation raises is split in halves until the report that raises is found. Only when every
+report of a batch of several raises is the fault taken for the system's, not the reports':
+then the run fails and nothing is rejected.
 """
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.collect import landing
+from ingest.core import clock
 from ingest.core.clock import utc_now
 from ingest.core.errors import ChecksumMismatch, ReportRejected
 from ingest.core.findings import Finding
+from ingest.core.rules import structural_meta
 from ingest.notify import alerts
 from ingest.validate.checks import Verdict, validate_many
 from ingest.validate.history import recheck_following
@@ -42,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKSUM_RULE = "checksum_mismatch"
+INTERNAL_RULE = "internal_error"
 CHECKSUM_MESSAGE = (
     "Die gespeicherte Datei stimmt nicht mehr mit ihrer Prüfsumme überein (Speicherfehler "
     "bei der Zentrale, nicht beim Jobcenter); die Datei wurde nicht verarbeitet."
@@ -54,28 +66,35 @@ MONTHS_PER_BATCH = 12
 WRITE_THREADS = 8
 
 
-def process_pending(periods: list[str] | None = None, *, now: datetime | None = None) -> dict:
+def process_pending(
+    periods: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> dict:
     """Validate every landed revision that has no verdict yet; write verdicts and outputs.
 
     Months are validated in order, in batches of :data:`MONTHS_PER_BATCH`, so that each
     report compares with the previous accepted month even when that month is validated in
     the same call. Idempotent and safe to run concurrently (every output is write-once). A
-    checksum mismatch is recorded as a rejected verdict, alerts the team and raises
-    :class:`ChecksumMismatch` after everything else was processed.
+    checksum mismatch (or an unreadable landing record) is recorded as a rejected verdict or
+    logged, alerts the team and raises :class:`ChecksumMismatch` after everything else was
+    processed. ``today`` is the reference date (a month after its month is rejected).
     Returns ``{"accepted", "rejected", "warnings", "periods"}`` counts of this call.
     """
     now = now or utc_now()
+    today = clock.today(today)
     counts = {"accepted": 0, "rejected": 0, "warnings": 0, "periods": 0}
     mismatches: list[ChecksumMismatch] = []
     by_period: dict[str, list[Any]] = {}
-    for record in pending_records(periods):
+    for record in pending_records(periods, problems=mismatches):
         by_period.setdefault(field_of(record, "period"), []).append(record)
     months = sorted(by_period)
     history = AcceptedIndex()
     accepted_now: list[tuple[str, str, int]] = []
     for start in range(0, len(months), MONTHS_PER_BATCH):
         batch = [r for p in months[start : start + MONTHS_PER_BATCH] for r in by_period[p]]
-        _validate_batch(batch, history, mismatches, counts, now, accepted_now)
+        _validate_batch(batch, history, mismatches, counts, (now, today), accepted_now)
     changed = recheck_following(accepted_now, history, now)
     if changed:
         log.info("history rules re-checked: warnings changed for %d later month(s)", changed)
@@ -84,8 +103,9 @@ def process_pending(periods: list[str] | None = None, *, now: datetime | None = 
         raise ChecksumMismatch(
             first.kreis_ags,
             first.period,
-            f"{len(mismatches)} landed file(s) no longer match their checksum; recorded as "
-            f"rejected ({CHECKSUM_RULE}) and the team was alerted. First: {first.reason}",
+            f"{len(mismatches)} landed file(s) no longer match their checksum or record; "
+            f"files recorded as rejected ({CHECKSUM_RULE}) and the team was alerted. "
+            f"First: {first.reason}",
         )
     return counts
 
@@ -95,10 +115,15 @@ def _validate_batch(
     history: AcceptedIndex,
     mismatches: list[ChecksumMismatch],
     counts: dict[str, int],
-    now: datetime,
+    when: tuple[datetime, date],
     accepted_now: list[tuple[str, str, int]],
 ) -> None:
-    """Validate and write the revisions of a few months; add to ``counts`` and ``history``."""
+    """Validate and write the revisions of a few months; add to ``counts`` and ``history``,
+    and the revisions accepted by this call to ``accepted_now``.
+
+    ``when`` is (the moment of this run, the reference date).
+    """
+    now, today = when
     done: list[tuple[Verdict, Any, pd.DataFrame | None]] = []
     parsed: list[tuple[Any, pd.DataFrame]] = []
     for record in records:
@@ -107,13 +132,15 @@ def _validate_batch(
             done.append((verdict, record, None))
         else:
             parsed.append((record, df))
-    for (record, df), verdict in zip(parsed, _validate_in_order(parsed, history), strict=True):
+    verdicts = _validate_in_order(parsed, history, today)
+    for (record, df), verdict in zip(parsed, verdicts, strict=True):
         done.append((verdict, record, df))
+    _refuse_systemic_failure([v for v, _, _ in done])
 
     with ThreadPoolExecutor(WRITE_THREADS) as pool:
-        wrote = list(pool.map(lambda d: _finish(*d, now), done))
+        finished = list(pool.map(lambda d: _finish(*d, now), done))
     written_periods = set()
-    for (verdict, _record, _df), ours in zip(done, wrote, strict=True):
+    for verdict, ours in finished:
         if verdict.accepted:
             history.add(
                 verdict.kreis_ags,
@@ -133,31 +160,71 @@ def _validate_batch(
     counts["periods"] += len(written_periods)
 
 
-def _finish(verdict: Verdict, record: Any, df: pd.DataFrame | None, now: datetime) -> bool:
+def internal_error(kreis_ags: str, period: str, exc: BaseException, where: str) -> Verdict:
+    """The verdict of a report whose processing raised ``exc``: rejected, ``internal_error``
+    naming the exception's class (the message stays in the log, which only the team reads)."""
+    log.error(
+        "jobcenter %s %s: %s raised %s; the report is rejected (%s), the others go on",
+        kreis_ags,
+        period,
+        where,
+        type(exc).__name__,
+        INTERNAL_RULE,
+        exc_info=exc,
+    )
+    meta = structural_meta(INTERNAL_RULE)
+    name = type(exc).__name__
+    ref = {"row": None, "gemeinde_ags": None, "column": None, "value": name}
+    message = f"{meta['description_de']} (Fehlerart: {name}, bei: {where})"
+    finding = Finding(INTERNAL_RULE, "hard", message, [ref])
+    return Verdict(kreis_ags, period, "rejected", [finding], [])
+
+
+def _refuse_systemic_failure(verdicts: list[Verdict]) -> None:
+    """Raise if every report of a batch of several failed internally: that is the system's
+    fault (a broken install, the disk), and no jobcenter must be told otherwise."""
+    internal = [v for v in verdicts if any(f.rule == INTERNAL_RULE for f in v.findings)]
+    if len(verdicts) > 1 and len(internal) == len(verdicts):
+        raise RuntimeError(
+            f"every one of {len(verdicts)} reports failed internally "
+            f"({internal[0].findings[0].message}); nothing was rejected, see the log"
+        )
+
+
+def _finish(
+    verdict: Verdict, record: Any, df: pd.DataFrame | None, now: datetime
+) -> tuple[Verdict, bool]:
     """Write the files of one verdict (accepted Parquet or quarantine + mail), verdict last.
 
-    Returns True if this call wrote the verdict (False: a concurrent run was first).
+    Returns the verdict written (an accepted report whose Parquet cannot be written is
+    rejected as ``internal_error`` instead) and True if this call wrote it (False: a
+    concurrent run was first).
     """
     fetched_at = as_datetime(field_of(record, "fetched_at"))
+    if verdict.accepted:
+        try:
+            write_accepted(
+                df,
+                verdict.kreis_ags,
+                verdict.period,
+                revision=verdict.revision,
+                sha256=verdict.sha256,
+                fetched_at=fetched_at,
+            )
+        except Exception as exc:  # the report's own values broke the writer
+            failed = internal_error(verdict.kreis_ags, verdict.period, exc, "Speichern")
+            failed.revision, failed.sha256 = verdict.revision, verdict.sha256
+            verdict = failed
     doc = verdict.to_dict()
     doc["fetched_at"] = fetched_at.isoformat()
     doc["validated_at"] = now.isoformat()
-    if verdict.accepted:
-        write_accepted(
-            df,
-            verdict.kreis_ags,
-            verdict.period,
-            revision=verdict.revision,
-            sha256=verdict.sha256,
-            fetched_at=fetched_at,
-        )
-    else:
+    if not verdict.accepted:
         write_quarantine(doc)
         if any(f.rule == CHECKSUM_RULE for f in verdict.findings):
             alerts.queue_checksum_alert(doc)
         else:
             alerts.queue_rejection(doc)
-    return write_verdict(doc)
+    return verdict, write_verdict(doc)
 
 
 def _read_and_parse(
@@ -182,6 +249,10 @@ def _read_and_parse(
         soft = [f for f in exc.findings if f.severity != "hard" and f not in hard]
         verdict = Verdict(ags, period, "rejected", hard, soft, revision=revision, sha256=sha)
         return verdict, None
+    except Exception as exc:  # one report never stops the others
+        verdict = internal_error(ags, period, exc, "Lesen")
+        verdict.revision, verdict.sha256 = revision, sha
+        return verdict, None
     return None, df
 
 
@@ -199,8 +270,22 @@ def _key(record: Any) -> tuple[str, str, int]:
     )
 
 
+def _validate_isolated(
+    reports: list[tuple[str, str, pd.DataFrame, pd.DataFrame | None]], today: date
+) -> list[Verdict]:
+    """:func:`validate_many`, but a report whose validation raises is rejected alone
+    (``internal_error``): a batch that raises is split in halves until it is found."""
+    try:
+        return validate_many(reports, today=today)
+    except Exception as exc:
+        if len(reports) == 1:
+            return [internal_error(reports[0][0], reports[0][1], exc, "Prüfung")]
+    half = len(reports) // 2
+    return _validate_isolated(reports[:half], today) + _validate_isolated(reports[half:], today)
+
+
 def _validate_in_order(
-    batch: list[tuple[Any, pd.DataFrame]], history: AcceptedIndex
+    batch: list[tuple[Any, pd.DataFrame]], history: AcceptedIndex, today: date
 ) -> list[Verdict]:
     """Validate parsed reports of several months in as few GX runs as possible.
 
@@ -252,7 +337,7 @@ def _validate_in_order(
         if not todo:
             break
         reports = [(keys[i][0], keys[i][1], batch[i][1], frame(compared[i])) for i in todo]
-        for i, verdict in zip(todo, validate_many(reports), strict=True):
+        for i, verdict in zip(todo, _validate_isolated(reports, today), strict=True):
             verdict.revision = keys[i][2]
             verdict.sha256 = field_of(batch[i][0], "sha256")
             verdicts[i] = verdict

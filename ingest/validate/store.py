@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.core import contract, layout, periods
+from ingest.core.errors import UnreadableFile
 from ingest.core.files import ContentConflict, replace_json, write_once
 from ingest.core.rules import HISTORY_RULES
 from ingest.validate.frames import to_decimal
@@ -37,9 +38,12 @@ def accepted_path(kreis_ags: str, period: str, revision: int) -> Path:
 
 
 def read_verdict(kreis_ags: str, period: str, revision: int) -> dict[str, Any] | None:
-    """The verdict document of one revision, or None if it was not validated yet."""
+    """The verdict document of one revision, or None if it was not validated yet.
+
+    UnreadableFile naming the file if it is not a verdict document (truncated, say).
+    """
     try:
-        return json.loads(layout.verdict(kreis_ags, period, revision).read_bytes())
+        return _verdict_doc(layout.verdict(kreis_ags, period, revision))
     except FileNotFoundError:
         return None
 
@@ -74,7 +78,22 @@ def effective_warnings(verdict: dict[str, Any]) -> list[dict[str, Any]]:
 
 def read_verdicts(period: str | None = None) -> list[dict[str, Any]]:
     """Every verdict document (of one period), ordered by period, jobcenter and revision."""
-    return [json.loads(p.read_text(encoding="utf-8")) for p in layout.verdict_files(period)]
+    return [_verdict_doc(p) for p in layout.verdict_files(period)]
+
+
+def _verdict_doc(path: Path) -> dict[str, Any]:
+    """The verdict document at ``path``; UnreadableFile naming it if it is not one."""
+    data = path.read_bytes()
+    try:
+        doc = json.loads(data)
+        if not isinstance(doc, dict) or doc.get("verdict") not in ("accepted", "rejected"):
+            raise ValueError("not a verdict document")
+    except (ValueError, RecursionError) as exc:
+        problem = "empty" if not data else f"{type(exc).__name__}: {exc}"
+        raise UnreadableFile(
+            path, f"{problem} ({len(data)} bytes); move it away and run jcw validate again"
+        ) from None
+    return doc
 
 
 def has_verdict(kreis_ags: str, period: str, revision: int) -> bool:
@@ -217,13 +236,16 @@ def json_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def pending_records(periods: list[str] | None = None) -> list[Any]:
-    """Landing records without a verdict, ordered by period, jobcenter and revision."""
+def pending_records(periods: list[str] | None = None, *, problems: list | None = None) -> list[Any]:
+    """Landing records without a verdict, ordered by period, jobcenter and revision.
+
+    Unreadable records go to ``problems`` if given (else they raise ChecksumMismatch).
+    """
     from ingest.collect import landing
 
     pending = [
         r
-        for r in landing.all_records(periods)
+        for r in landing.all_records(periods, problems=problems)
         if not has_verdict(
             field_of(r, "kreis_ags"), field_of(r, "period"), int(field_of(r, "revision"))
         )

@@ -25,6 +25,7 @@ from ingest.warehouse.dbt import (
     FAILED_STATUSES,
     exclusive,
     fsync,
+    lock_holder,
     read_run_results,
     run_dbt,
     tail,
@@ -106,17 +107,30 @@ def _dbt_build(
     (target_dir() / "run_results.json").unlink(missing_ok=True)
     proc = run_dbt(args, periods=periods, as_of=as_of)
     results = read_run_results(target_dir())
-    failed = [r["unique_id"] for r in results.get("results", []) if r["status"] in FAILED_STATUSES]
+    failed = [r for r in results.get("results", []) if r["status"] in FAILED_STATUSES]
     if proc.returncode != 0 or failed:
-        state.update(status="failed", failed_nodes=failed)
+        state.update(status="failed", failed_nodes=[r["unique_id"] for r in failed])
         write_state(wh, state)
-        reason = (
-            "dbt build failed: " + ", ".join(failed)
-            if failed
-            else f"dbt build exited with {proc.returncode}: {tail(proc.stdout)}"
-        )
-        raise BuildFailed(None, None, reason)
+        raise BuildFailed(None, None, _failure_reason(proc, failed))
     return results
+
+
+def _failure_reason(proc, failed: list[dict]) -> str:
+    """What went wrong, in one line: the process holding the database, or each failed node
+    with the first line of its error (which names the file DuckDB could not read)."""
+    holder = lock_holder(proc.stdout + proc.stderr)
+    if holder:
+        return (
+            f"the build database {BUILD_DB} is locked by {holder}, a dbt left over from "
+            "an earlier build; stop that process, then build again"
+        )
+    if not failed:
+        return f"dbt build exited with {proc.returncode}: {tail(proc.stdout)}"
+    parts = []
+    for r in failed:
+        message = " ".join((r.get("message") or "").split())
+        parts.append(r["unique_id"] + (f" ({message[:300]})" if message else ""))
+    return "dbt build failed: " + "; ".join(parts)
 
 
 def unit_tests() -> dict[str, str]:

@@ -67,8 +67,12 @@ def publish() -> Path:
         tmp = wh / f"{SNAPSHOT_DB}.tmp-{os.getpid()}"
         con = duckdb.connect()
         try:
-            con.execute(f"attach '{wh / BUILD_DB}' as build (read_only)")
-            con.execute(f"attach '{tmp}' as snap (storage_version '{SNAPSHOT_STORAGE_VERSION}')")
+            # Paths as SQL literals: a data directory may contain quotes (o'brien/data).
+            con.execute(f"attach {_quote(str(wh / BUILD_DB))} as build (read_only)")
+            con.execute(
+                f"attach {_quote(str(tmp))} as snap "
+                f"(storage_version {_quote(SNAPSHOT_STORAGE_VERSION)})"
+            )
             for table in PUBLISHED_TABLES:
                 con.execute(f"create table snap.main.{table} as select * from build.main.{table}")
                 _copy_comments(con, table)
@@ -108,8 +112,5 @@ def _copy_comments(con, table: str) -> None:
 
 
 def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _quote(text: str) -> str:
+    """``text`` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"

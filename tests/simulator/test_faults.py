@@ -3,7 +3,9 @@ states what the pipeline must conclude."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import json
 import socket
 
@@ -60,6 +62,7 @@ FAULTS: list[tuple[str, dict]] = [
     ("http_5xx_burst", {"n": 5}),
     *[("violated_rule", {"rule": r}) for r in HARD],
     *[("soft_warning", {"rule": r}) for r in SOFT],
+    ("truncated_body", {"content_length": "matching"}),
     ("soft_warning", {"rule": "gemeinde_missing"}),  # on a kreisfreie Stadt (below)
 ]
 ASSIGNED = [r["kreis_ags"] for r in REGISTRY if r["kind"] == "Landkreis"][: len(FAULTS) - 1]
@@ -188,6 +191,17 @@ def test_truncated_body_closes_early(sim, truth):
             for chunk in resp.iter_content(1024):
                 got += chunk
         assert 0 < len(got) < declared
+    assert truth[ags]["kind"] == "truncated"
+
+
+def test_truncated_body_under_a_matching_length_differs_only_from_its_digest(sim, truth):
+    ags = ags_of("truncated_body", content_length="matching")
+    resp = get(sim, ags)
+    assert resp.status_code == 200
+    assert int(resp.headers["Content-Length"]) == len(resp.content)  # the wire is consistent
+    whole = bytes.fromhex(resp.headers["ETag"].strip('"'))  # the ETag is the whole body's
+    assert hashlib.sha256(resp.content).digest() != whole
+    assert resp.headers["Repr-Digest"] == f"sha-256=:{base64.b64encode(whole).decode()}:"
     assert truth[ags]["kind"] == "truncated"
 
 

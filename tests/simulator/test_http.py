@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
@@ -35,6 +36,9 @@ def test_report_has_etag_of_body_and_revision(simulator_module):
     assert resp.status_code == 200
     digest = hashlib.sha256(resp.content).hexdigest()
     assert resp.headers["ETag"] == f'"{digest}"'
+    # RFC 9530: the SHA-256 of the representation, as a structured-field byte sequence
+    b64 = base64.b64encode(hashlib.sha256(resp.content).digest()).decode()
+    assert resp.headers["Repr-Digest"] == f"sha-256=:{b64}:"
     assert resp.headers["X-Report-Revision"] == "1"
     assert resp.headers["Last-Modified"].endswith("GMT")
     truth = simulator_module.truth(PERIOD)["reports"][AGS]

@@ -18,7 +18,14 @@ renamed as (
         http_status,
         etag,
         source_revision,
-        url,
+        -- never a credential: no userinfo, query values redacted (also in records landed
+        -- before ingest.collect redacted them)
+        regexp_replace(
+            regexp_replace(url, '://[^/?#@]*@', '://'),
+            '([?&][^=&#]*)=[^&#]*',
+            '\1=REDACTED',
+            'g'
+        ) as url,
         -- when revision 1 was published, as far as this fetch tells (ingest.core.timeliness);
         -- records written before it was recorded: the German day the pipeline fetched it
         cast(cast(first_published_at as timestamptz) as timestamp) as first_published_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,9 @@ def jcw(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_period_ranges() -> None:
-    assert period_range("2026-11..2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
-    assert period_range("2026-10") == ["2026-10"]
+    today = date(2027, 3, 1)
+    assert period_range("2026-11..2027-02", today) == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert period_range("2026-10", today) == ["2026-10"]
 
 
 @pytest.fixture

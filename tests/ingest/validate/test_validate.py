@@ -316,7 +316,8 @@ def test_process_pending_writes_verdicts_parquet_quarantine_and_mail(data_dir: P
 
     _land(LANDKREIS, PREVIOUS, _csv(valid_report(LANDKREIS, PREVIOUS)))
     _land(LANDKREIS, PERIOD, _csv(valid_report(LANDKREIS, PERIOD, scale=1.3)))  # +30 %
-    bad = _set(valid_report(STADT, PERIOD), 0, "elb_frauen", 10**7)
+    good = valid_report(STADT, PERIOD)
+    bad = _set(good, 0, "elb_frauen", int(good.at[0, "elb"]) + 1)
     _land(STADT, PERIOD, _csv(bad))
 
     counts = run.process_pending(now=NOW)
@@ -413,7 +414,7 @@ def test_months_validated_together_compare_with_the_right_month(
     monkeypatch.setattr(run, "MONTHS_PER_BATCH", months_per_batch)
     runs = []
     real = checks.validate_many
-    monkeypatch.setattr(run, "validate_many", lambda r: runs.append(len(r)) or real(r))
+    monkeypatch.setattr(run, "validate_many", lambda r, **kw: runs.append(len(r)) or real(r, **kw))
     _land(STADT, "2026-07", _csv(valid_report(STADT, "2026-07", scale=0.7)))
     _land(STADT, "2026-08", _csv(valid_report(STADT, "2026-08").assign(period="2026-01")))
     _land(STADT, PREVIOUS, _csv(valid_report(STADT, PREVIOUS)))
