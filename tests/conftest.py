@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
+
+from ingest.core import clock
+
+# One clock for every test and every process a test starts: the reference date is pinned, so
+# no test depends on the day it runs (a build's as_of, overdue months, the reporting range).
+# A test that needs another day passes --today / as_of or sets JCW_TODAY itself.
+TEST_TODAY = "2026-12-01"
+os.environ.setdefault(clock.TODAY_ENV, TEST_TODAY)
 
 pytest_plugins = [
     "tests.fixtures.browser",
