@@ -1,38 +1,32 @@
-"""German number, percent and month formats, for everything people read (mails, pages, report).
+"""German formats for everything people read (mails, pages, report, command line), via Babel.
 
-``1234567.8`` → ``1.234.567,8``; a missing value is ``–``; months are ``Oktober 2026``.
+``1234567.8`` → ``1.234.567,8``; a missing value is ``–``; months are ``Oktober 2026``;
+moments are Berlin time (``01.12.2026, 08:05 Uhr``); counts follow the German plural rule
+(``1 Bericht``, ``2 Berichte``).
 """
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, date, datetime
+from decimal import InvalidOperation
 from typing import Any
 
-MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from ingest.core.clock import TIMEZONE
+
+LOCALE = Locale.parse("de_DE")
 MISSING = "–"
-
-
-def _swap_separators(text: str) -> str:
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def fmt_int(value: Any) -> str:
     """German integer: 1.234.567; ``–`` for a missing value."""
     if value is None:
         return MISSING
-    return f"{round(value):,}".replace(",", ".")
+    return _decimal(round(value), "#,##0")
 
 
 def fmt_num(value: Any, decimals: int = 1, *, signed: bool = False) -> str:
@@ -42,7 +36,23 @@ def fmt_num(value: Any, decimals: int = 1, *, signed: bool = False) -> str:
     value = float(value)
     if round(value, decimals) == 0:
         value = 0.0  # no "-0,0"
-    return _swap_separators(f"{value:{'+' if signed else ''},.{decimals}f}")
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return _decimal(value, pattern, decimals)
+
+
+def _decimal(value: float, pattern: str, decimals: int = 0) -> str:
+    """Babel's German number; a value beyond its 28 digits (a hostile report's cell) is
+    grouped by hand, so that a message about it can still be written."""
+    try:
+        return format_decimal(value, format=pattern, locale=LOCALE)
+    except InvalidOperation:
+        spec = ("+" if pattern.startswith("+") else "") + (
+            "," if isinstance(value, int) else f",.{decimals}f"
+        )
+        text = format(value, spec)
+        return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def fmt_pct(value: Any, decimals: int = 1, *, signed: bool = False) -> str:
@@ -64,6 +74,8 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, int):
         return fmt_int(value)
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
         return fmt_num(value, 2) if value != int(value) else fmt_int(int(value))
     return str(value)
 
@@ -72,9 +84,39 @@ def fmt_date(day: Any) -> str:
     """A date the German way: 10.11.2026; ``–`` for a missing value."""
     if day is None:
         return MISSING
-    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return format_date(day, "dd.MM.yyyy", locale=LOCALE)
+
+
+def fmt_datetime(moment: Any) -> str:
+    """A moment in Berlin time: ``01.12.2026, 08:05 Uhr``; ``–`` when missing.
+
+    Accepts an aware datetime or its ISO text (a naive one is taken as UTC); text that is
+    not a moment is returned unchanged.
+    """
+    if moment is None or moment == "":
+        return MISSING
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment, "dd.MM.yyyy, HH:mm 'Uhr'", tzinfo=TIMEZONE, locale=LOCALE)
 
 
 def month_name(period: str) -> str:
     """``2026-10`` → ``Oktober 2026``."""
-    return f"{MONTHS[int(period[5:]) - 1]} {period[:4]}"
+    return format_date(date(int(period[:4]), int(period[5:7]), 1), "MMMM yyyy", locale=LOCALE)
+
+
+def plural(n: int, one: str, other: str) -> str:
+    """The form of a noun for ``n`` by the German plural rule (``Bericht``/``Berichte``)."""
+    return one if LOCALE.plural_form(n) == "one" else other
+
+
+def count(n: int, one: str, other: str) -> str:
+    """``n`` with its noun: ``1 Bericht``, ``1.234 Berichte``, ``0 Berichte``."""
+    return f"{fmt_int(n)} {plural(n, one, other)}"

@@ -1,4 +1,4 @@
-"""Who gets which mail, once: rejections, checksum alerts, reminders, the warnings digest.
+"""Who gets which mail, once: rejections, all-clears, checksum alerts, reminders, the digest.
 
 Each function builds the German text (:mod:`ingest.notify.texts`) and queues it in the
 outbox under a dedup key, so a re-run never mails twice. Delivery is
@@ -16,15 +16,29 @@ from ingest.notify import texts
 from ingest.notify.outbox import queue_mail
 
 
+def _jobcenter_and_team(kreis_ags: str) -> list[str]:
+    """The jobcenter's contact (when it is in the registry) and the central team."""
+    to = [settings.TEAM_EMAIL]
+    with contextlib.suppress(KeyError):
+        to.insert(0, registry.get(kreis_ags).contact_email)
+    return to
+
+
 def queue_rejection(verdict: dict[str, Any]) -> bool:
     """Queue the rejection mail to the jobcenter and the team (once per revision content)."""
     ags = verdict["kreis_ags"]
-    to = [settings.TEAM_EMAIL]
-    with contextlib.suppress(KeyError):
-        to.insert(0, registry.get(ags).contact_email)
     subject, body = texts.rejection_mail(verdict)
     key = f"rejection:{ags}:{verdict['period']}:{verdict['sha256']}"
-    return queue_mail(key, to, subject, body)
+    return queue_mail(key, _jobcenter_and_team(ags), subject, body)
+
+
+def queue_all_clear(verdict: dict[str, Any], rejected: dict[str, Any]) -> bool:
+    """Queue the mail that a report is accepted after its previous revision was rejected
+    (to the jobcenter and the team, once per accepted content)."""
+    ags = verdict["kreis_ags"]
+    subject, body = texts.all_clear_mail(verdict, rejected)
+    key = f"all-clear:{ags}:{verdict['period']}:{verdict['sha256']}"
+    return queue_mail(key, _jobcenter_and_team(ags), subject, body)
 
 
 def queue_checksum_alert(verdict: dict[str, Any]) -> bool:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from ingest.core import contract, registry
-from ingest.core.german import fmt_value
-from ingest.core.rules import fix_text
+from ingest.core import registry, settings
+from ingest.core.findings import describe_ref
+from ingest.core.german import count, fmt_date, fmt_datetime, month_name, plural
+from ingest.core.rules import fix_text, rules
 
 SUBJECT_PREFIX = "[jcw]"
-FIX_DE = "Bitte korrigieren Sie den Bericht und veröffentlichen Sie ihn erneut."
 CLOSING = "Mit freundlichen Grüßen\nZentrale Statistik der kommunalen Jobcenter"
+
+
+def signature() -> list[str]:
+    """The contact line and the one closing every mail to a jobcenter ends with."""
+    return [f"Fragen zu dieser Nachricht beantworten wir unter {settings.TEAM_EMAIL}.", "", CLOSING]
 
 
 def jobcenter_label(kreis_ags: str) -> str:
@@ -28,88 +33,129 @@ def jobcenter_label(kreis_ags: str) -> str:
         return kreis_ags
 
 
-def _column_label(column: str | None) -> str:
-    if not column:
-        return "–"
-    german = contract.GERMAN_HEADERS.get(column)
-    return f"{german} ({column})" if german else column
+def report_label(kreis_ags: str, period: str) -> str:
+    """``05113 Stadt Essen, Oktober 2026``: a report as subjects and lists name it."""
+    return f"{jobcenter_label(kreis_ags)}, {month_name(period)}"
+
+
+def _rule_label(rule: str) -> str:
+    """``Teilgruppen höchstens ELB (elb_subgroups_le_total)``: German title, stable code."""
+    try:
+        title = rules().get(rule, {}).get("title_de")
+    except (OSError, ValueError):
+        title = None
+    return f"{title} ({rule})" if title else rule
 
 
 def _row_line(ref: dict[str, Any]) -> str:
-    parts = []
-    parts.append(f"Zeile {ref['row']}" if ref.get("row") is not None else "gesamter Bericht")
-    if ref.get("gemeinde_ags"):
-        parts.append(f"Gemeinde {ref['gemeinde_ags']}")
-    if ref.get("column"):
-        parts.append(f"Spalte {_column_label(ref['column'])}")
-    if "value" in ref:
-        parts.append(f"Wert {fmt_value(ref['value'])}")
+    """``Zeile 2, Gemeinde 05113000 Essen, Spalte ELB Frauen (elb_frauen), Wert 1.130,
+    verglichen mit ELB (elb) 1.125``."""
+    d = describe_ref(ref)
+    parts = [d["where"]]
+    parts += [f"Gemeinde {d['gemeinde']}"] if d["gemeinde"] else []
+    parts += [f"Spalte {d['column']}"] if d["column"] else []
+    parts += [f"Wert {d['value']}"] if d["value"] else []
+    parts += [f"verglichen mit {d['compared']}"] if d["compared"] else []
     return ", ".join(parts)
 
 
 def finding_block(number: int, finding: dict[str, Any], max_rows: int = 50) -> list[str]:
-    lines = [f"{number}. {finding['message']}", f"   Regel: {finding['rule']}"]
+    """One numbered finding: message, rule, what to do, and the rows it concerns."""
+    lines = [f"{number}. {finding['message']}", f"   Regel: {_rule_label(finding['rule'])}"]
     fix = fix_text(finding["rule"])
     if fix:
         lines.append(f"   Was ist zu tun: {fix}")
-    rows = finding.get("rows") or []
-    for ref in rows[:max_rows]:
+    refs = finding.get("rows") or []
+    for ref in refs[:max_rows]:
         lines.append(f"   - {_row_line(ref)}")
-    if len(rows) > max_rows:
-        lines.append(f"   ... und {len(rows) - max_rows} weitere Zeilen")
+    if len(refs) > max_rows:
+        rest = len(refs) - max_rows
+        lines.append(f"   … und {count(rest, 'weitere Zeile', 'weitere Zeilen')}")
     return lines
 
 
-def _de_datetime(value: str | None) -> str:
-    if not value:
-        return "unbekannt"
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC).strftime("%d.%m.%Y %H:%M UTC")
-    except ValueError:
-        return value
+def _findings(findings: list[dict[str, Any]], max_rows: int = 50) -> list[str]:
+    lines: list[str] = []
+    for i, finding in enumerate(findings, 1):
+        lines += finding_block(i, finding, max_rows)
+        lines.append("")
+    return lines
+
+
+def _delivery(verdict: dict[str, Any]) -> str:
+    """``Revision 2, empfangen am 08.11.2026, 07:00 Uhr``."""
+    return (
+        f"Revision {verdict.get('revision')}, empfangen am "
+        f"{fmt_datetime(verdict.get('fetched_at'))}"
+    )
 
 
 def rejection_mail(verdict: dict[str, Any]) -> tuple[str, str]:
-    """Subject and German body of the rejection mail for a verdict document."""
+    """Subject and German body of the rejection mail for a verdict document: one mail per
+    delivery with all its findings."""
     ags, period = verdict["kreis_ags"], verdict["period"]
-    label = jobcenter_label(ags)
-    subject = f"{SUBJECT_PREFIX} Bericht abgelehnt: {label} {period}"
+    subject = f"{SUBJECT_PREFIX} Bericht abgelehnt: {report_label(ags, period)}"
+    n = len(verdict["findings"])
     lines = [
         "Guten Tag,",
         "",
-        f"der Monatsbericht des Jobcenters {label} für den Berichtsmonat {period} "
-        f"(Revision {verdict.get('revision')}, empfangen am "
-        f"{_de_datetime(verdict.get('fetched_at'))}) wurde abgelehnt und nicht in die "
-        "Statistik übernommen.",
+        f"der Monatsbericht des Jobcenters {jobcenter_label(ags)} für {month_name(period)} "
+        f"({_delivery(verdict)}) wurde abgelehnt und nicht in die Statistik übernommen.",
         "",
-        f"Folgende Regeln sind verletzt ({len(verdict['findings'])}):",
+        "Folgende Regel ist verletzt:" if n == 1 else f"Folgende {n} Regeln sind verletzt:",
         "",
+        *_findings(verdict["findings"]),
     ]
-    for i, finding in enumerate(verdict["findings"], 1):
-        lines += finding_block(i, finding)
-        lines.append("")
-    if verdict.get("warnings"):
-        lines += ["Zusätzlich gibt es Hinweise, die Sie bitte prüfen:", ""]
-        for i, finding in enumerate(verdict["warnings"], 1):
-            lines += finding_block(i, finding)
-            lines.append("")
+    warnings = verdict.get("warnings") or []
+    if warnings:
+        lines += [
+            f"Zusätzlich gibt es {count(len(warnings), 'Hinweis', 'Hinweise')}, "
+            f"{plural(len(warnings), 'den', 'die')} Sie bitte prüfen:",
+            "",
+            *_findings(warnings),
+        ]
     lines += [
-        f"Was ist zu tun? {FIX_DE} Wir holen korrigierte Berichte automatisch ab: "
-        "bitte korrigieren und erneut veröffentlichen.",
+        "Bitte korrigieren Sie den Bericht und veröffentlichen Sie ihn erneut. Wir holen ihn "
+        "automatisch ab und schreiben Ihnen, sobald er angenommen ist.",
         "",
         f"Prüfsumme des Berichts (SHA-256): {verdict.get('sha256')}",
         "",
-        CLOSING,
+        *signature(),
     ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def all_clear_mail(verdict: dict[str, Any], rejected: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of the mail that a report rejected before is now accepted."""
+    ags, period = verdict["kreis_ags"], verdict["period"]
+    subject = f"{SUBJECT_PREFIX} Bericht angenommen: {report_label(ags, period)}"
+    lines = [
+        "Guten Tag,",
+        "",
+        f"der korrigierte Monatsbericht des Jobcenters {jobcenter_label(ags)} für "
+        f"{month_name(period)} ({_delivery(verdict)}) wurde angenommen und in die Statistik "
+        f"übernommen. Die Ablehnung der Revision {rejected.get('revision')} ist damit "
+        "erledigt; Sie müssen nichts weiter tun.",
+        "",
+    ]
+    warnings = verdict.get("warnings") or []
+    if warnings:
+        lines += [
+            f"Der Bericht enthält {count(len(warnings), 'Hinweis', 'Hinweise')}, "
+            f"{plural(len(warnings), 'den', 'die')} Sie bitte prüfen:",
+            "",
+            *_findings(warnings),
+        ]
+    lines += signature()
     return subject, "\n".join(lines) + "\n"
 
 
 def checksum_mail(verdict: dict[str, Any]) -> tuple[str, str]:
     """Subject and body of the team's alert: a landed file no longer matches its checksum."""
     ags, period = verdict["kreis_ags"], verdict["period"]
-    subject = f"{SUBJECT_PREFIX} Prüfsummenfehler: {jobcenter_label(ags)} {period}"
+    subject = f"{SUBJECT_PREFIX} Prüfsummenfehler: {report_label(ags, period)}"
     body = (
-        f"Die gespeicherte Datei des Berichts {jobcenter_label(ags)} {period}, Revision "
+        f"Die gespeicherte Datei des Berichts {report_label(ags, period)}, Revision "
         f"{verdict.get('revision')} (SHA-256 {verdict.get('sha256')}), stimmt nicht mehr mit "
         "ihrer Prüfsumme überein. Sie wurde nicht verarbeitet und nicht repariert; der Bericht "
         "ist als abgelehnt (checksum_mismatch) verbucht.\n\nBitte die Ablage prüfen und den "
@@ -125,21 +171,17 @@ def digest_mail(
     and of the history rules re-checked that day."""
     n_warnings = sum(len(v["warnings"]) for v in verdicts)
     subject = (
-        f"{SUBJECT_PREFIX} Hinweise {day.isoformat()}: {n_warnings} Hinweise zu "
-        f"{len(verdicts)} Berichten"
+        f"{SUBJECT_PREFIX} Hinweise vom {fmt_date(day)}: "
+        f"{count(n_warnings, 'Hinweis', 'Hinweise')} zu "
+        f"{count(len(verdicts), 'Bericht', 'Berichten')}"
     )
     lines = [
-        f"Angenommene Berichte mit Hinweisen (weiche Regeln), geprüft am {day:%d.%m.%Y}:",
+        f"Angenommene Berichte mit Hinweisen (weiche Regeln), geprüft am {fmt_date(day)}:",
         "",
     ]
     for v in sorted(verdicts, key=lambda d: (d["period"], d["kreis_ags"], d["revision"])):
-        lines.append(
-            f"{jobcenter_label(v['kreis_ags'])}, Berichtsmonat {v['period']}, "
-            f"Revision {v['revision']}:"
-        )
-        for i, finding in enumerate(v["warnings"], 1):
-            lines += finding_block(i, finding, max_rows=10)
-        lines.append("")
+        lines.append(f"{report_label(v['kreis_ags'], v['period'])}, Revision {v['revision']}:")
+        lines += _findings(v["warnings"], max_rows=10)
     if rechecked:
         lines += _recheck_lines(rechecked)
     return subject, "\n".join(lines)
@@ -155,39 +197,45 @@ def _recheck_lines(rechecked: list[dict[str, Any]]) -> list[str]:
     for c in rechecked:
         basis = c["compared_with"]
         lines.append(
-            f"{jobcenter_label(c['kreis_ags'])}, Berichtsmonat {c['period']}, Revision "
-            f"{c['revision']}, jetzt verglichen mit {basis['period']} (Revision "
-            f"{basis['revision']}): vorher {len(c['warnings_before'])}, jetzt "
-            f"{len(c['warnings'])} Hinweise"
+            f"{report_label(c['kreis_ags'], c['period'])}, Revision {c['revision']}, jetzt "
+            f"verglichen mit {month_name(basis['period'])} (Revision {basis['revision']}): "
+            f"vorher {count(len(c['warnings_before']), 'Hinweis', 'Hinweise')}, jetzt "
+            f"{count(len(c['warnings']), 'Hinweis', 'Hinweise')}"
         )
-        for i, finding in enumerate(c["warnings"], 1):
-            lines += finding_block(i, finding, max_rows=10)
-        lines.append("")
+        lines += _findings(c["warnings"], max_rows=10)
     return lines
 
 
 def reminder_mail(kreis_ags: str, period: str, due: date) -> tuple[str, str]:
     """Subject and body of the reminder to a jobcenter whose report is overdue."""
-    name = registry.get(kreis_ags).name
-    subject = f"{SUBJECT_PREFIX} Erinnerung: Bericht {period} fehlt: {kreis_ags} {name}"
-    body = (
-        "Guten Tag,\n\n"
-        f"der Monatsbericht des Jobcenters {kreis_ags} {name} für den Berichtsmonat {period} "
-        f"war am {due:%d.%m.%Y} fällig und liegt uns noch nicht vor.\n\n"
+    subject = f"{SUBJECT_PREFIX} Erinnerung: Bericht fehlt: {report_label(kreis_ags, period)}"
+    lines = [
+        "Guten Tag,",
+        "",
+        f"der Monatsbericht des Jobcenters {jobcenter_label(kreis_ags)} für "
+        f"{month_name(period)} war am {fmt_date(due)} fällig und liegt uns noch nicht vor.",
+        "",
         "Bitte veröffentlichen Sie den Bericht über Ihre Schnittstelle; wir holen ihn "
-        f"automatisch ab.\n\n{CLOSING}\n"
-    )
-    return subject, body
+        "automatisch ab.",
+        "",
+        *signature(),
+    ]
+    return subject, "\n".join(lines) + "\n"
 
 
 def missing_list_mail(period: str, due: date, today: date, missing: list[str]) -> tuple[str, str]:
     """Subject and body of the team's list of jobcenters still missing after the due date."""
     names = "\n".join(f"- {jobcenter_label(ags)}" for ags in missing)
-    subject = f"{SUBJECT_PREFIX} Fehlende Berichte {period}: {len(missing)} Jobcenter"
+    n = len(missing)
+    subject = (
+        f"{SUBJECT_PREFIX} Fehlende Berichte {month_name(period)}: "
+        f"{count(n, 'Jobcenter', 'Jobcenter')}"
+    )
     body = (
-        f"Für den Berichtsmonat {period} (fällig am {due:%d.%m.%Y}) fehlen am "
-        f"{today:%d.%m.%Y} noch {len(missing)} Berichte:\n\n{names}\n\n"
-        "Die Jobcenter wurden einzeln erinnert.\n"
+        f"Für {month_name(period)} (fällig am {fmt_date(due)}) "
+        f"{plural(n, 'fehlt', 'fehlen')} am {fmt_date(today)} noch "
+        f"{count(n, 'Bericht', 'Berichte')}:\n\n{names}\n\n"
+        f"{plural(n, 'Das Jobcenter wurde', 'Die Jobcenter wurden einzeln')} erinnert.\n"
     )
     return subject, body
 

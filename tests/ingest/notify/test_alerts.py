@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingest.core import registry, settings
+from ingest.core.german import fmt_int
 from ingest.notify import alerts, failure, outbox, smtp
 from ingest.status import monitor
 from ingest.validate import checks, run
@@ -20,7 +21,8 @@ TEAM = settings.TEAM_EMAIL
 
 
 def _rejected_verdict(kreis_ags: str = STADT, sha: str = "ab" * 32) -> dict:
-    df = valid_report(kreis_ags, PERIOD)
+    # as parsed from a CSV file: data row 1 is line 2 of the jobcenter's spreadsheet
+    df = valid_report(kreis_ags, PERIOD).pipe(lambda d: d.assign(_line=range(2, len(d) + 2)))
     df.at[0, "elb_frauen"] = int(df.at[0, "elb"]) + 5
     verdict = checks.validate_report(df, kreis_ags, PERIOD, previous=None)
     doc = verdict.to_dict()
@@ -38,14 +40,25 @@ def test_rejection_reaches_jobcenter_and_team_in_german(data_dir: Path, smtp_ser
 
     [msg] = smtp_server.messages()
     assert _addresses(msg["To"]) == {"statistik@jc-05113.jobcenter.test", TEAM}
-    assert msg["Subject"] == "[jcw] Bericht abgelehnt: 05113 Stadt Essen 2026-10"
+    assert msg["Subject"] == "[jcw] Bericht abgelehnt: 05113 Stadt Essen, Oktober 2026"
     body = msg.get_content()
-    assert "Stadt Essen" in body and "Berichtsmonat 2026-10" in body
-    assert "Revision 2" in body and "08.11.2026 06:00 UTC" in body
+    assert "des Jobcenters 05113 Stadt Essen für Oktober 2026" in body
+    # 06:00 UTC on 8 November is 07:00 in Berlin (CET)
+    assert "Revision 2, empfangen am 08.11.2026, 07:00 Uhr" in body and "UTC" not in body
+    assert "Folgende Regel ist verletzt:" in body
     assert "dürfen nicht größer sein als die ELB insgesamt" in body
-    assert "Zeile 1, Gemeinde 05113000, Spalte ELB Frauen (elb_frauen)" in body
-    assert "korrigieren und erneut veröffentlichen" in body
+    elb = _rejected_verdict()["findings"][0]["rows"][0]["compared"]["elb"]
+    assert (
+        f"Zeile 2, Gemeinde 05113000 Stadt Essen, Spalte ELB Frauen (elb_frauen), "
+        f"Wert {fmt_int(elb + 5)}, verglichen mit ELB (elb) {fmt_int(elb)}"
+    ) in body
     assert "Was ist zu tun: Teilgruppe oder ELB-Gesamtzahl in der genannten Zeile" in body
+    # one request to correct, one contact line, one closing
+    assert body.count("veröffentlichen Sie ihn erneut") == 1
+    assert body.count("Bitte korrigieren Sie") == 1
+    assert f"Fragen zu dieser Nachricht beantworten wir unter {TEAM}." in body
+    assert body.count("Mit freundlichen Grüßen") == 1
+    assert body.rstrip().endswith("Zentrale Statistik der kommunalen Jobcenter")
     assert list((data_dir / "outbox" / "pending").glob("*.eml")) == []
     assert len(list((data_dir / "outbox" / "sent").glob("*.eml"))) == 1
 
@@ -65,19 +78,46 @@ def test_the_same_rejection_never_mails_twice(data_dir: Path, smtp_server):
 
 
 def test_pipeline_rejection_is_mailed_once_across_reruns(data_dir: Path, smtp_server):
-    from ingest.collect import landing
-    from ingest.collect.client import FetchedReport
-
-    df = valid_report(STADT, PERIOD).assign(period="2026-09")
-    body = df.drop(columns=["_row"]).to_csv(index=False).encode()
-    fetched = FetchedReport(body, "text/csv; charset=utf-8", None, None, 1, 200, "http://x/")
-    landing.land(STADT, PERIOD, fetched, datetime(2026, 11, 8, 6, tzinfo=UTC))
+    _land_csv(valid_report(STADT, PERIOD).assign(period="2026-09"), 8)
     now = datetime(2026, 11, 21, 5, tzinfo=UTC)
     for _ in range(2):
         run.process_pending(now=now)
         outbox.deliver_outbox()
     [msg] = smtp_server.messages()
     assert "Berichtsmonat in der Datei" in msg.get_content()
+
+
+def _land_csv(df, revision_day: int) -> None:
+    from ingest.collect import landing
+    from ingest.collect.client import FetchedReport
+
+    body = df.drop(columns=["_row"]).to_csv(index=False).encode()
+    fetched = FetchedReport(body, "text/csv; charset=utf-8", None, None, 1, 200, "http://x/")
+    landing.land(STADT, PERIOD, fetched, datetime(2026, 11, revision_day, 6, tzinfo=UTC))
+
+
+def test_a_corrected_report_after_a_rejection_gets_an_all_clear_mail(data_dir: Path, smtp_server):
+    now = datetime(2026, 11, 21, 5, tzinfo=UTC)
+    _land_csv(valid_report(STADT, PERIOD).assign(period="2026-09"), 8)  # r1 rejected
+    run.process_pending(now=now)
+    _land_csv(valid_report(STADT, PERIOD), 9)  # r2, the correction, accepted
+    for _ in range(2):  # a re-run mails nothing new
+        run.process_pending(now=now)
+        outbox.deliver_outbox()
+    rejection, all_clear = sorted(smtp_server.messages(), key=lambda m: m["Subject"])
+    assert rejection["Subject"].startswith("[jcw] Bericht abgelehnt: 05113 Stadt Essen")
+    assert all_clear["Subject"] == "[jcw] Bericht angenommen: 05113 Stadt Essen, Oktober 2026"
+    assert _addresses(all_clear["To"]) == {"statistik@jc-05113.jobcenter.test", TEAM}
+    body = all_clear.get_content()
+    assert "Revision 2, empfangen am 09.11.2026, 07:00 Uhr" in body
+    assert "wurde angenommen und in die Statistik übernommen" in body
+    assert "Die Ablehnung der Revision 1 ist damit erledigt" in body
+    assert body.count("Mit freundlichen Grüßen") == 1
+    # an accepted correction of an accepted report is no all-clear
+    _land_csv(valid_report(STADT, PERIOD, scale=1.01), 10)
+    run.process_pending(now=now)
+    outbox.deliver_outbox()
+    assert len(smtp_server.messages()) == 2
 
 
 def test_undeliverable_mail_stays_pending_and_visible_then_is_delivered(
@@ -124,7 +164,7 @@ def test_digest_is_one_mail_for_many_warnings_once_per_day(data_dir: Path, smtp_
     outbox.deliver_outbox()
     [msg] = smtp_server.messages()
     assert msg["To"] == TEAM
-    assert msg["Subject"] == "[jcw] Hinweise 2026-11-20: 3 Hinweise zu 3 Berichten"
+    assert msg["Subject"] == "[jcw] Hinweise vom 20.11.2026: 3 Hinweise zu 3 Berichten"
     body = msg.get_content()
     for ags in jcs[:3]:
         assert registry.get(ags).name in body
@@ -150,8 +190,8 @@ def test_reminders_after_the_due_date_once_per_jobcenter(data_dir: Path, smtp_se
         TEAM,
     }
     essen = by_to["statistik@jc-05113.jobcenter.test"]
-    assert essen["Subject"] == "[jcw] Erinnerung: Bericht 2026-10 fehlt: 05113 Stadt Essen"
-    assert "10.11.2026" in essen.get_content()
+    assert essen["Subject"] == "[jcw] Erinnerung: Bericht fehlt: 05113 Stadt Essen, Oktober 2026"
+    assert "für Oktober 2026 war am 10.11.2026 fällig" in essen.get_content()
     team = by_to[TEAM].get_content()
     assert "05113 Stadt Essen" in team and "01054 Kreis Nordfriesland" in team
 
