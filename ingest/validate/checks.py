@@ -65,7 +65,8 @@ def validate_many(
 ) -> list[Verdict]:
     """Validate a batch of reports ``(kreis_ags, period, df, previous_df | None)`` at once.
 
-    ``df`` has the canonical columns (plus ``_row``, the 1-based delivered row);
+    ``df`` has the canonical columns (plus ``_row``, the 1-based delivered row, and
+    ``_line``, its spreadsheet line where it has one);
     ``previous_df`` is the latest accepted revision of the month before, or None.
     ``today`` is the reference date (default :func:`ingest.core.clock.today`): a month after
     its month has no report yet. Verdicts come back in input order. Raises KeyError for a
@@ -127,7 +128,7 @@ def _run_suites(
                     meta["rule"],
                     Finding(meta["rule"], meta["severity"], meta["description_de"]),
                 )
-                finding.rows.append(frames.cell_ref(frame, idx, meta.get("report_column")))
+                finding.rows.append(frames.cell_ref(frame, idx, meta))
     totals = frames.totals(reports, rows, ids, today)
     records = totals.to_dict("records")
     for meta, index in gx.run("report_totals", totals.drop(columns=["_missing"])):

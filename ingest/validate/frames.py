@@ -107,7 +107,7 @@ def plain(value: Any) -> Any:
 
 def _column_finding(df: pd.DataFrame) -> Finding | None:
     """The column-set check: every contract column once, nothing unknown."""
-    present = [str(c) for c in df.columns if c != "_row"]
+    present = [str(c) for c in df.columns if c not in ("_row", "_line")]
     missing = [c for c in contract.COLUMNS if c not in present]
     unknown = [c for c in present if c not in contract.COLUMNS]
     duplicated = sorted({c for c in present if present.count(c) > 1})
@@ -150,10 +150,12 @@ def _concat(
         if finding is not None:
             structural[i] = finding
             continue
-        parts.append(df if "_row" in df.columns else df.assign(_row=range(1, len(df) + 1)))
+        if "_row" not in df.columns:
+            df = df.assign(_row=range(1, len(df) + 1))
+        parts.append(df if "_line" in df.columns else df.assign(_line=None))
         ids.append(i)
         lengths.append(len(df))
-    columns = [*contract.COLUMNS, "_row"]
+    columns = [*contract.COLUMNS, "_row", "_line"]
     rows = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     rows["_report"] = np.repeat(np.array(ids, dtype="int64"), lengths)
     rows["_requested_kreis_ags"] = np.repeat(np.array([reports[i][0] for i in ids]), lengths)
@@ -172,12 +174,7 @@ def _typed(rows: pd.DataFrame, structural: dict[int, Finding]) -> pd.DataFrame:
     def note(mask: pd.Series, col: str, originals: pd.Series) -> None:
         for idx in mask[mask].index:
             bad.setdefault(int(rows.at[idx, "_report"]), []).append(
-                {
-                    "row": plain(rows.at[idx, "_row"]),
-                    "gemeinde_ags": rows.at[idx, "gemeinde_ags"],
-                    "column": col,
-                    "value": plain(originals.at[idx]),
-                }
+                _located(rows, idx, {"column": col, "value": plain(originals.at[idx])})
             )
 
     for col in contract.COUNT_COLUMNS:
@@ -240,7 +237,7 @@ def cells_frame(rows: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     subgroup_of = {s: total for total, subs in contract.SUBGROUPS.items() for s in subs}
-    base = rows[["_report", "_row", "gemeinde_ags"]]
+    base = rows[["_report", "_row", "_line", "gemeinde_ags", "gemeinde_name"]]
     nan = np.full(len(rows), np.nan)
     zero = np.zeros(len(rows), dtype="int64")
     bound = rows["_count_bound"].to_numpy(dtype="int64")
@@ -264,19 +261,37 @@ def cells_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)
 
 
-def cell_ref(frame: pd.DataFrame, idx: int, column: str | None) -> dict[str, Any]:
-    """The ``rows`` entry of a finding for one unexpected row of a rows or cells frame."""
+def cell_ref(frame: pd.DataFrame, idx: int, meta: dict[str, Any]) -> dict[str, Any]:
+    """The ``rows`` entry of a finding for one unexpected row of a rows or cells frame:
+    where it is, the value, and the values of the rule's ``compared_columns``."""
+    column = meta.get("report_column")
     if column is None:  # cells frame: the cell names its column
         column = frame.at[idx, "column"]
         value = frame.at[idx, "value"]
     else:
         value = frame.at[idx, column]
-    return {
+    ref = _located(frame, idx, {"column": column, "value": plain(value)})
+    compared = {}
+    for col in meta.get("compared_columns") or []:
+        source = col if col in frame.columns else f"{col}_total"  # cells: the subgroup's total
+        compared[col] = plain(frame.at[idx, source])
+    if compared:
+        ref["compared"] = compared
+    return ref
+
+
+def _located(frame: pd.DataFrame, idx: int, ref: dict[str, Any]) -> dict[str, Any]:
+    """``ref`` with where its row is: data row, spreadsheet line (CSV), Gemeinde and name."""
+    line = plain(frame.at[idx, "_line"])
+    located = {
         "row": plain(frame.at[idx, "_row"]),
         "gemeinde_ags": frame.at[idx, "gemeinde_ags"],
-        "column": column,
-        "value": plain(value),
+        **ref,
+        "gemeinde_name": plain(frame.at[idx, "gemeinde_name"]),
     }
+    if line is not None:
+        located["line"] = line
+    return located
 
 
 def _months_outside(period: str, today: date) -> int:

@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
 def recheck_following(
     accepted: list[tuple[str, str, int]], index: store.AcceptedIndex, now: datetime
-) -> int:
+) -> set[str]:
     """Re-check the history rules of the month after each newly accepted ``(ags, period,
-    revision)`` where that month compared with something else; return how many changed."""
-    changed = 0
+    revision)`` where that month compared with something else; return the months whose
+    warnings changed."""
+    changed: set[str] = set()
     for ags, period, revision in sorted(set(accepted)):
         following = index.first_after(ags, period)
         if following is None:
@@ -54,7 +55,8 @@ def recheck_following(
                 "checked_at": now.isoformat(),
             }
         )
-        changed += warnings != before
+        if warnings != before:
+            changed.add(later_period)
     return changed
 
 

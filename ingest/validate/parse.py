@@ -8,7 +8,8 @@ that the bytes contradict is rejected rather than guessed, since either reading 
 silently change Gemeinde names.
 
 The result has exactly ``contract.COLUMNS`` in order plus ``_row`` (the 1-based data row as
-delivered, header not counted): key columns as text, counts as int64, money as Python
+delivered, header not counted) and ``_line`` (CSV: the line in the jobcenter's spreadsheet,
+header = 1; JSON: None): key columns as text, counts as int64, money as Python
 ``Decimal`` with two places (exact; Parquet decimal(15, 2) downstream). Text cells are kept
 exactly as written: a cell starting with ``=`` is text, never a formula.
 
@@ -204,4 +205,6 @@ def _convert(
     for col in contract.MONEY_COLUMNS:
         data[col] = pd.Series(out[col], dtype=object)
     data["_row"] = np.asarray(rows, dtype=np.int64)
-    return pd.DataFrame(data, columns=[*contract.COLUMNS, "_row"])
+    offset = f.line_offset
+    data["_line"] = pd.Series([None if offset is None else r + offset for r in rows], dtype=object)
+    return pd.DataFrame(data, columns=[*contract.COLUMNS, "_row", "_line"])

@@ -35,7 +35,11 @@ def read_csv(
     delim = _dialect(text, f)
     if delim is None:
         return [], f
-    reader = csv.reader(io.StringIO(text.lstrip("\r\n"), newline=""), delimiter=delim, strict=True)
+    body_text = text.lstrip("\r\n")
+    skipped = text[: len(text) - len(body_text)]
+    # data row n is line n + 1 in the jobcenter's spreadsheet (header), after blank lines
+    f.line_offset = 1 + (skipped.count("\n") or skipped.count("\r"))
+    reader = csv.reader(io.StringIO(body_text, newline=""), delimiter=delim, strict=True)
     try:
         header = next(reader)
         lines = list(enumerate(reader, start=1))

@@ -2,7 +2,8 @@
 
 The top level names the jobcenter and the month once; each entry of ``zeilen`` is one
 Gemeinde's row. Each row becomes ``(row number, {column: value})`` with the top level's
-``kreis_ags`` and ``period`` added.
+``kreis_ags`` and ``period`` added. A row may repeat them (some exporters write every column
+in every row): the same value is accepted, another value is a finding naming the row.
 
 Stricter than ``json.loads``: an object with a key twice (which value would count?) and
 nesting deeper than Python's parser can follow are rejected with their own findings instead
@@ -160,7 +161,7 @@ def _document(body: bytes, f: Findings, constants: list[Constant]) -> dict[str, 
 def _rows(rows: list[Any], top: dict[str, Any], f: Findings) -> list[tuple[int, dict[str, Any]]]:
     """The records of ``zeilen``; missing and unknown fields to ``f``."""
     records: list[tuple[int, dict[str, Any]]] = []
-    allowed = set(contract.JSON_ROW_COLUMNS)
+    allowed = {*contract.JSON_ROW_COLUMNS, *top}
     objects = [(i, row) for i, row in enumerate(rows, start=1) if isinstance(row, dict)]
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -181,5 +182,8 @@ def _rows(rows: list[Any], top: dict[str, Any], f: Findings) -> list[tuple[int, 
         for key in row:
             if key not in allowed and not f.has_whole():
                 f.row("unknown_key", i, key, row[key], g)
-        records.append((i, {**top, **row}))
+        for key, value in top.items():
+            if key in row and row[key] != value and not f.has_whole():
+                f.row("differs_from_top", i, key, row[key], g)
+        records.append((i, {**row, **top}))
     return records

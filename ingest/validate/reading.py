@@ -45,6 +45,9 @@ class Findings:
     def __init__(self, dialect: str = "en") -> None:
         self.dialect = dialect  # "en", "de" (header labels) ...
         self.values = dialect  # ... and how values are written: "en", "de" or "json"
+        # CSV: data row n is spreadsheet line n + line_offset (header and leading blank
+        # lines); JSON records have no line (None)
+        self.line_offset: int | None = None
         self._groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self._whole: list[Finding] = []
 
@@ -65,7 +68,10 @@ class Findings:
         self, rule: str, row: int, column: str | None, value: Any, gemeinde_ags: Any = None
     ) -> None:
         g = shown(gemeinde_ags) if isinstance(gemeinde_ags, str) else None
-        self._groups.setdefault((rule, column), []).append(row_ref(row, column, shown(value), g))
+        ref = row_ref(row, column, shown(value), g)
+        if self.line_offset is not None:
+            ref["line"] = row + self.line_offset
+        self._groups.setdefault((rule, column), []).append(ref)
 
     def has_whole(self) -> bool:
         """True if a problem concerns the file as a whole (then rows are not checked)."""
@@ -81,15 +87,21 @@ class Findings:
             shown = rows[:MAX_ROWS_PER_FINDING]
             msg = _ROW_MESSAGES[rule].format(col=self.label(column), n=n, zeilen=_zeilen(rows))
             if n > len(shown):
-                msg += f" Gezeigt sind die ersten {len(shown)} von {n} Zeilen."
+                unit = "Zeilen" if "line" in rows[0] else "Datensätzen"
+                msg += f" Gezeigt sind die ersten {len(shown)} von {n} {unit}."
             out.append(Finding(f"parse_{rule}", "hard", msg, shown))
         return out
 
 
 def _zeilen(rows: list[dict[str, Any]]) -> str:
-    nums = [str(r["row"]) for r in rows[:10]]
+    """``Zeilen 2, 5`` (CSV: spreadsheet lines) or ``Datensätze 1, 4`` (JSON records)."""
+    lines = "line" in rows[0]
+    nums = [str(r["line"] if lines else r["row"]) for r in rows[:10]]
     more = f" und {len(rows) - 10} weitere" if len(rows) > 10 else ""
-    word = "Zeile" if len(rows) == 1 else "Zeilen"
+    if lines:
+        word = "Zeile" if len(rows) == 1 else "Zeilen"
+    else:
+        word = "Datensatz" if len(rows) == 1 else "Datensätze"
     return f"{word} {', '.join(nums)}{more}"
 
 
@@ -129,6 +141,10 @@ _ROW_MESSAGES = {
         "Unbekanntes Feld „{col}“ ({zeilen}). Erlaubt sind nur die Felder des Meldeformats."
     ),
     "not_object": "Eintrag in „zeilen“ ist kein JSON-Objekt ({zeilen}).",
+    "differs_from_top": (
+        "Feld „{col}“ weicht vom Wert auf oberster Ebene ab ({zeilen}). Eine Zeile darf "
+        "Kreisschlüssel und Berichtsmonat wiederholen, aber nur mit demselben Wert."
+    ),
 }
 
 

@@ -34,7 +34,7 @@ from ingest.core.rules import structural_meta
 from ingest.notify import alerts
 from ingest.validate.checks import Verdict, validate_many
 from ingest.validate.history import recheck_following
-from ingest.validate.pages import write_period_report
+from ingest.validate.pages import write_pages
 from ingest.validate.parse import parse_report
 from ingest.validate.store import (
     AcceptedIndex,
@@ -42,6 +42,7 @@ from ingest.validate.store import (
     as_datetime,
     field_of,
     pending_records,
+    previous_verdict,
     write_accepted,
     write_quarantine,
     write_verdict,
@@ -97,7 +98,8 @@ def process_pending(
         _validate_batch(batch, history, mismatches, counts, (now, today), accepted_now)
     changed = recheck_following(accepted_now, history, now)
     if changed:
-        log.info("history rules re-checked: warnings changed for %d later month(s)", changed)
+        log.info("history rules re-checked: warnings changed in %s", ", ".join(sorted(changed)))
+        write_pages(sorted(changed))
     if mismatches:
         first = mismatches[0]
         raise ChecksumMismatch(
@@ -155,8 +157,8 @@ def _validate_batch(
             accepted_now.append((verdict.kreis_ags, verdict.period, verdict.revision))
         counts["accepted" if verdict.accepted else "rejected"] += 1
         counts["warnings"] += len(verdict.warnings)
-    for period in sorted(written_periods):
-        write_period_report(period)
+    if written_periods:
+        write_pages(sorted(written_periods))
     counts["periods"] += len(written_periods)
 
 
@@ -218,13 +220,23 @@ def _finish(
     doc = verdict.to_dict()
     doc["fetched_at"] = fetched_at.isoformat()
     doc["validated_at"] = now.isoformat()
-    if not verdict.accepted:
+    if verdict.accepted:
+        before = previous_verdict(verdict.kreis_ags, verdict.period, verdict.revision)
+        if before is not None and _mailed_rejection(before):
+            alerts.queue_all_clear(doc, before)
+    else:
         write_quarantine(doc)
         if any(f.rule == CHECKSUM_RULE for f in verdict.findings):
             alerts.queue_checksum_alert(doc)
         else:
             alerts.queue_rejection(doc)
     return verdict, write_verdict(doc)
+
+
+def _mailed_rejection(doc: dict[str, Any]) -> bool:
+    """Whether a verdict is a rejection the jobcenter was mailed (not a checksum alarm)."""
+    findings = doc.get("findings") or []
+    return doc.get("verdict") == "rejected" and all(f["rule"] != CHECKSUM_RULE for f in findings)
 
 
 def _read_and_parse(

@@ -96,6 +96,15 @@ def _verdict_doc(path: Path) -> dict[str, Any]:
     return doc
 
 
+def previous_verdict(kreis_ags: str, period: str, revision: int) -> dict[str, Any] | None:
+    """The verdict of the latest revision before ``revision`` of the same report, if any."""
+    for earlier in range(revision - 1, 0, -1):
+        doc = read_verdict(kreis_ags, period, earlier)
+        if doc is not None:
+            return doc
+    return None
+
+
 def has_verdict(kreis_ags: str, period: str, revision: int) -> bool:
     return layout.verdict(kreis_ags, period, revision).exists()
 

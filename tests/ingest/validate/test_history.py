@@ -59,8 +59,10 @@ def test_a_late_previous_month_rechecks_the_month_after(data_dir: Path, smtp_ser
     [mail] = smtp_server.messages()
     text = mail.get_content()
     assert "Neu bewertete Hinweise" in text
-    assert "Berichtsmonat 2026-10, Revision 1, jetzt verglichen mit 2026-09" in text
-    assert "vorher 1, jetzt 0 Hinweise" in text
+    assert (
+        "05113 Stadt Essen, Oktober 2026, Revision 1, jetzt verglichen mit September 2026 "
+        "(Revision 1): vorher 1 Hinweis, jetzt 0 Hinweise"
+    ) in text
 
     # nothing new: a second run re-checks nothing
     run.process_pending(now=datetime(2026, 11, 21, 7, tzinfo=UTC))

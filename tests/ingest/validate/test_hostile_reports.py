@@ -213,7 +213,14 @@ def test_counts_are_compared_as_integers_never_as_floats() -> None:
     assert "counts_within_population" in above_rules and "counts_within_population" in equal_rules
     [sub] = [f for f in v_above.findings if f.rule == "elb_subgroups_le_total"]
     assert sub.rows == [
-        {"row": 1, "gemeinde_ags": "05113000", "column": "elb_frauen", "value": 2**53 + 1}
+        {
+            "row": 1,
+            "gemeinde_ags": "05113000",
+            "column": "elb_frauen",
+            "value": 2**53 + 1,
+            "gemeinde_name": "Stadt Essen",
+            "compared": {"elb": 2**53},
+        }
     ]
 
 

@@ -34,7 +34,7 @@ def rules(findings: list[dict]) -> set[str]:
 
 
 def assert_same_rows(df, rows: list[dict]) -> None:
-    assert list(df.columns) == [*contract.COLUMNS, "_row"]
+    assert list(df.columns) == [*contract.COLUMNS, "_row", "_line"]
     assert df["_row"].tolist() == list(range(1, len(rows) + 1))
     for col in contract.COLUMNS:
         assert df[col].tolist() == [r[col] for r in rows], col
@@ -57,6 +57,9 @@ def test_every_wire_format_gives_the_same_canonical_rows(body, ctype) -> None:
     df = parse(body(rows), ctype)
     assert_same_rows(df, rows)
     assert df["gemeinde_name"].tolist()[:2] == ["Göttingen", "Hann. Münden"]
+    # the spreadsheet line of a CSV row (header = line 1); a JSON record has none
+    lines = [None] * 4 if ctype == reports.JSON else [2, 3, 4, 5]
+    assert df["_line"].tolist() == lines
 
 
 def test_german_thousands_dots_and_decimal_comma_are_read_as_numbers() -> None:
@@ -139,16 +142,51 @@ def test_bad_cells_are_reported_with_row_column_and_value() -> None:
     findings = {f["rule"]: f for f in rejected(reports.english_csv(rows))}
     assert set(findings) == {"parse_not_integer", "parse_negative", "parse_bad_money"}
     assert findings["parse_not_integer"]["rows"] == [
-        {"row": 2, "gemeinde_ags": "03159001", "column": "elb", "value": "12a"}
+        {"row": 2, "gemeinde_ags": "03159001", "column": "elb", "value": "12a", "line": 3}
     ]
     assert findings["parse_negative"]["rows"][0] == {
         "row": 3,
         "gemeinde_ags": "03159002",
         "column": "nef",
         "value": "-7",
+        "line": 4,
     }
     assert findings["parse_bad_money"]["rows"][0]["row"] == 4
-    assert "Zeile 2" in findings["parse_not_integer"]["message"]
+    # the message counts lines as the jobcenter's spreadsheet shows them (header = 1)
+    assert "(Zeile 3)" in findings["parse_not_integer"]["message"]
+
+
+def test_lines_count_blank_lines_before_the_header() -> None:
+    rows = reports.rows_for(AGS, PERIOD, n=2)
+    rows[1]["elb"] = "x"
+    findings = rejected(b"\r\n\r\n" + reports.english_csv(rows))
+    assert findings[0]["rows"][0]["line"] == 5
+    assert "(Zeile 5)" in findings[0]["message"]
+
+
+def test_json_records_are_named_by_their_number() -> None:
+    rows = reports.rows_for(AGS, PERIOD, n=3)
+    doc = json.loads(reports.json_report(rows))
+    doc["zeilen"][2]["elb"] = "viele"
+    (finding,) = rejected(json.dumps(doc).encode(), reports.JSON)
+    assert finding["rows"][0]["row"] == 3 and "line" not in finding["rows"][0]
+    assert "(Datensatz 3)" in finding["message"]
+
+
+def test_json_rows_may_repeat_the_top_level_keys_with_the_same_value() -> None:
+    rows = reports.rows_for(AGS, PERIOD, n=3)
+    doc = json.loads(reports.json_report(rows))
+    for row in doc["zeilen"]:
+        row.update(kreis_ags=AGS, period=PERIOD)
+    df = parse(json.dumps(doc).encode(), reports.JSON)
+    assert_same_rows(df, rows)
+    doc["zeilen"][1]["period"] = "2026-09"
+    (finding,) = rejected(json.dumps(doc).encode(), reports.JSON)
+    assert finding["rule"] == "parse_differs_from_top"
+    assert finding["rows"] == [
+        {"row": 2, "gemeinde_ags": "03159001", "column": "period", "value": "2026-09"}
+    ]
+    assert "Feld „period“ weicht vom Wert auf oberster Ebene ab (Datensatz 2)" in finding["message"]
 
 
 def test_money_with_three_decimals_is_rejected() -> None:
@@ -165,6 +203,7 @@ def test_row_with_wrong_field_count_is_named() -> None:
     findings = rejected("\r\n".join(lines).encode())
     assert rules(findings) == {"parse_field_count"}
     assert findings[0]["rows"][0]["row"] == 2
+    assert findings[0]["rows"][0]["line"] == 3
     assert findings[0]["rows"][0]["value"] == len(contract.COLUMNS) + 1
 
 

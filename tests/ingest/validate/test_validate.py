@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -131,7 +132,13 @@ def test_hard_finding_names_the_offending_value_and_gemeinde():
     df = _set(valid_report(LANDKREIS, PERIOD), 3, "elb_frauen", 999_999)
     finding = checks.validate_report(df, LANDKREIS, PERIOD, previous=None).findings[0]
     assert finding.rows == [
-        {"row": 4, "gemeinde_ags": "01054004", "column": "elb_frauen", "value": 999_999}
+        {
+            "row": 4,
+            "gemeinde_ags": "01054004",
+            "column": "elb_frauen",
+            "value": 999_999,
+            "gemeinde_name": "Gemeinde 4",
+        }
     ]
 
 
@@ -211,7 +218,13 @@ def test_soft_findings_name_the_gemeinde_and_the_change():
     cur, prev = _soft_case("gemeinde_new_vs_previous")
     new = checks.validate_report(cur, LANDKREIS, PERIOD, previous=prev).warnings[0]
     assert new.rows == [
-        {"row": 7, "gemeinde_ags": "01054099", "column": "gemeinde_ags", "value": "01054099"}
+        {
+            "row": 7,
+            "gemeinde_ags": "01054099",
+            "column": "gemeinde_ags",
+            "value": "01054099",
+            "gemeinde_name": "Kleinstdorf",
+        }
     ]
     cur, prev = _soft_case("gemeinde_missing_vs_previous")
     missing = checks.validate_report(cur, LANDKREIS, PERIOD, previous=prev).warnings[0]
@@ -273,7 +286,29 @@ def test_verdict_is_json_in_the_documented_shape():
         "warnings",
     }
     assert set(doc["findings"][0]) == {"rule", "severity", "message", "rows"}
-    assert set(doc["findings"][0]["rows"][0]) == {"row", "gemeinde_ags", "column", "value"}
+    # a frame without spreadsheet lines (not parsed from CSV) and a rule that compares with
+    # nothing in the row: no "line", no "compared"
+    ref = doc["findings"][0]["rows"][0]
+    assert set(ref) == {"row", "gemeinde_ags", "column", "value", "gemeinde_name"}
+
+
+def test_a_finding_names_line_gemeinde_and_the_values_compared():
+    df = valid_report(LANDKREIS, PERIOD)
+    elb, nef = int(df.at[0, "elb"]), int(df.at[0, "nef"])
+    df = _set(df, 0, "bedarfsgemeinschaften", elb + nef + 1).assign(_line=range(2, len(df) + 2))
+    verdict = checks.validate_report(df, LANDKREIS, PERIOD, previous=None)
+    (finding,) = verdict.findings
+    assert finding.rows == [
+        {
+            "row": 1,
+            "gemeinde_ags": df.at[0, "gemeinde_ags"],
+            "column": "bedarfsgemeinschaften",
+            "value": elb + nef + 1,
+            "gemeinde_name": df.at[0, "gemeinde_name"],
+            "line": 2,
+            "compared": {"elb": elb, "nef": nef},
+        }
+    ]
 
 
 # --------------------------------------------------------------------------- pipeline step
@@ -342,11 +377,18 @@ def test_process_pending_writes_verdicts_parquet_quarantine_and_mail(data_dir: P
     assert not (data_dir / "accepted" / PERIOD / STADT).exists()
     pending = _pending_mail(data_dir)
     assert len(pending) == 1
-    assert pending[0]["Subject"] == "[jcw] Bericht abgelehnt: 05113 Stadt Essen 2026-10"
+    assert pending[0]["Subject"] == "[jcw] Bericht abgelehnt: 05113 Stadt Essen, Oktober 2026"
 
     html = pages.report_path(PERIOD).read_text()
     assert "05113" in html and "elb_subgroups_le_total" in html and "verletzt" in html
     assert "nicht geprüft" not in html
+    # rejected first, then accepted with warnings, then the 102 jobcenters still missing
+    standings = re.findall(r'data-standing="(\w+)"', html)
+    assert standings[:2] == ["rejected", "warnings"] and set(standings[2:]) == {"missing"}
+    assert len(standings) == len(registry.by_ags())
+    assert "Oktober 2026" in html and "hard" not in re.sub(
+        r"<style>.*?</style>|<[^>]*>", "", html, flags=re.S
+    )
     index = (pages.report_path(PERIOD).parent / "index.html").read_text()
     assert 'href="2026-10.html"' in index and 'href="2026-09.html"' in index
 
