@@ -12,8 +12,10 @@ Tasks:
 1. `plan` — the months to fetch and the jobcenters from the registry.
 2. `collect` — mapped once per jobcenter (label: Kreisschlüssel and name); each map fetches
    **all** requested months of its jobcenter, so a 10-year backfill is still 104 tasks.
-   A fetch failure (404 not yet published, 401, timeout, oversized body, …) is recorded in
-   `data/fetch_log/` and shown by `jcw status`; the task fails only on unexpected errors.
+   Its log has one line per month with the outcome (neu abgelegt, unverändert, noch nicht
+   veröffentlicht, fehlgeschlagen with the reason). A fetch failure (404 not yet published,
+   401, timeout, oversized body, …) is recorded in `data/fetch_log/` and shown by
+   `jcw status`; the task fails only on unexpected errors.
 3. `validate` — one task: Great Expectations over every landed revision of these months
    that has no verdict yet. Emits the asset `jcw://accepted-reports` when it wrote a new
    verdict, which schedules `jcw_warehouse`; skipped when there was nothing new.
@@ -98,12 +100,12 @@ def jcw_collect():
     def collect(jobcenter: dict, periods: list[str]) -> dict:
         """Fetch and land every requested month of one jobcenter."""
         from ingest.collect.collector import collect as collect_reports
+        from ingest.collect.fetch_log import describe
 
         outcomes = collect_reports(jobcenter["kreis_ags"], list(periods))
         counts = Counter(o.get("outcome", "unknown") for o in outcomes)
-        for o in outcomes:
-            if o.get("outcome") == "failed":
-                print(f"{o.get('period')}: {o.get('kind')}: {o.get('reason')}")
+        for o in sorted(outcomes, key=lambda o: o.get("period") or ""):
+            print(describe(o))
         return {"kreis_ags": jobcenter["kreis_ags"], "outcomes": dict(counts)}
 
     @task(

@@ -13,6 +13,8 @@ from typing import Any
 
 from ingest.core import layout
 from ingest.core.files import replace_json
+from ingest.core.german import month_name
+from ingest.core.states import FETCH_FAILURES_DE, FETCH_OUTCOMES_DE, labelled
 
 OUTCOMES = ("landed", "unchanged", "not_published", "failed")
 
@@ -54,3 +56,15 @@ def read(kreis_ags: str, period: str) -> dict[str, Any] | None:
         return json.loads(layout.fetch_log(kreis_ags, period).read_bytes())
     except FileNotFoundError:
         return None
+
+
+def describe(doc: dict[str, Any]) -> str:
+    """One line for a task log: ``Oktober 2026 (2026-10): neu abgelegt (landed), Revision 2``;
+    a failure names its kind and reason."""
+    line = f"{month_name(doc['period'])} ({doc['period']}): "
+    line += labelled(doc.get("outcome"), FETCH_OUTCOMES_DE)
+    if doc.get("revision") is not None:
+        line += f", Revision {doc['revision']}"
+    if doc.get("outcome") == "failed":
+        line += f": {labelled(doc.get('kind'), FETCH_FAILURES_DE)}: {doc.get('reason')}"
+    return line

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.core.german import fmt_date, fmt_int, fmt_num, fmt_pct, month_name
-from ingest.core.states import STATES_DE
+from ingest.core.german import count, fmt_date, fmt_int, fmt_num, fmt_pct, month_name
+from ingest.core.states import FETCH_FAILURES_DE, STATES_DE
 from ingest.report.charts import (
     TOTALS,
     kennzahl_trend_chart,
@@ -83,8 +83,10 @@ def _environment():
         date_de=fmt_date,
         svg=Markup,
         group_short=group_short,
+        fetch_failure_de=lambda code: FETCH_FAILURES_DE.get(code, code),
     )
     env.globals.update(
+        count=count,
         KENNZAHLEN=KENNZAHLEN,
         TOTALS=TOTALS,
         STATUS_DE=STATES_DE,
@@ -92,6 +94,18 @@ def _environment():
         TARGET_INDICATORS=TARGET_INDICATORS,
     )
     return env
+
+
+def footer(data: ReportData) -> str:
+    """The line at the foot of every page: month, reference date and the snapshot's build."""
+    parts = [f"Monatsbericht {month_name(data.period)}"]
+    as_of = data.national[-1].get("as_of") if data.national else None
+    if as_of is not None:
+        parts.append(f"Stand {fmt_date(as_of)}")
+    build = (data.snapshot_info or {}).get("dbt_invocation_id")
+    if build:
+        parts.append(f"Build {build}")
+    return " · ".join(parts)
 
 
 def banner(data: ReportData) -> dict[str, Any] | None:
@@ -125,6 +139,7 @@ def render_national(data: ReportData) -> str:
             land_svg=land_chart(data.lands, current),
             targets_by_ags=targets_by_ags,
             year=int(data.period[:4]),
+            footer=footer(data),
         )
     )
 
@@ -152,7 +167,10 @@ def render_profile(data: ReportData, jobcenter: dict[str, Any], chart_svg: str) 
         _environment()
         .get_template("profile.html.j2")
         .render(
-            data=data, year=int(data.period[:4]), **_profile_context(data, jobcenter, chart_svg)
+            data=data,
+            year=int(data.period[:4]),
+            footer=footer(data),
+            **_profile_context(data, jobcenter, chart_svg),
         )
     )
 
@@ -163,5 +181,5 @@ def render_profile_book(data: ReportData, charts: dict[str, str]) -> str:
     return (
         _environment()
         .get_template("profile_book.html.j2")
-        .render(data=data, year=int(data.period[:4]), profiles=profiles)
+        .render(data=data, year=int(data.period[:4]), profiles=profiles, footer=footer(data))
     )

@@ -167,6 +167,33 @@ def test_the_pdf_says_what_the_warehouse_says(generated, report_warehouse) -> No
     assert k2 in text
 
 
+def test_the_pdf_numbers_its_pages_names_its_build_and_repeats_table_headers(
+    generated, report_warehouse
+) -> None:
+    import duckdb
+
+    with duckdb.connect(str(report_warehouse.snapshot), read_only=True) as con:
+        [(build,)] = con.execute("select dbt_invocation_id from snapshot_info").fetchall()
+    pages = pdf_text(generated.pdf)
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, 1):
+        assert f"Seite {number} von {len(pages)}" in text, f"page {number}: no page number"
+        assert f"Build {build}" in text, f"page {number}: no build id in the footer"
+    # the lead paragraph says no build id; the footer does
+    first = pages[0]
+    assert build not in first[first.index("Die 104 zugelassenen") : first.index("(Wartezeit)")]
+    # the jobcenter table runs over several pages, each continuation starts with its header
+    table_pages = [t for t in pages if "Landkreis Peine" in t or "Stadt Essen" in t]
+    spans = [t for t in pages if "Vergleichsgruppe" in t and "Rang Gruppe" in t]
+    assert len(spans) >= 2, "the jobcenter table should span pages with its header on each"
+    assert table_pages
+    # no section heading is the last thing on a page (stranded from its table)
+    headings = ("Bundesweite Eckwerte", "Länder", "Vollständigkeit des Monats", "Methodik")
+    for number, text in enumerate(pages, 1):
+        body = [line for line in text.splitlines() if line.strip() and "Seite " not in line]
+        assert body and body[-1].strip() not in headings, f"heading stranded on page {number}"
+
+
 def test_the_profiles_pdf_has_one_page_per_jobcenter(generated, report_warehouse) -> None:
     assert generated.profiles_pdf is not None, generated.pdf_problem
     pages = pdf_text(generated.profiles_pdf)
