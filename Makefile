@@ -12,7 +12,7 @@ export JCW_DATA_DIR ?= $(CURDIR)/data
 
 PERIODS ?=
 
-.PHONY: setup demo test lint format airflow bench docs rebuild clean
+.PHONY: setup chromium demo test lint format airflow bench docs rebuild clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -22,7 +22,21 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $@
 
-setup: $(VENV)/.synced ## Install uv and the locked environment
+setup: $(VENV)/.synced chromium ## Install uv, the locked environment and Chromium (for the PDF)
+
+# Chromium prints the report's PDF. Debian's package is installed when it is missing and this
+# is root on a Debian machine; otherwise one line says how to get it (JCW_CHROMIUM may name
+# another binary).
+chromium:
+	@if [ -n "$$JCW_CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make setup: installing Chromium (Debian package) for the PDF"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "make setup: Chromium fehlt, das PDF wird übersprungen (sudo apt-get install chromium oder JCW_CHROMIUM=/pfad/zu/chromium)"; \
+	fi
 
 demo: setup ## Run the pipeline through Airflow against the simulator and print the national table
 	$(PY) scripts/demo.py $(if $(PERIODS),--periods $(PERIODS))

@@ -39,6 +39,7 @@ from harness.api import ApiClient
 from harness.ports import pick_port
 from harness.world import World
 from ingest.core import clock, layout, periods
+from ingest.report.pdf import chromium_binary
 from ingest.warehouse.snapshot import query, snapshot_path
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scripts" / "demo_scenario.yaml"
@@ -98,6 +99,16 @@ def _report_path(data: Path, period: str) -> str:
     """The national report jcw_report wrote after the last publish, or why there is none."""
     html = data / "docs" / "report" / period / f"bericht_{period}.html"
     return str(html) if html.exists() else f"not generated: see the jcw_report runs ({html})"
+
+
+def _pdf_path(data: Path, period: str) -> str:
+    """The report's PDF, or in one line why it is missing and how to get it."""
+    pdf = data / "docs" / "report" / period / f"bericht_{period}.pdf"
+    if pdf.exists():
+        return str(pdf)
+    if chromium_binary() is None:
+        return "skipped: Chromium is missing (sudo apt-get install chromium, then make demo)"
+    return f"not printed: see the jcw_report runs ({pdf})"
 
 
 def _fmt(n: object) -> str:
@@ -266,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  dbt docs        {data / 'docs' / 'dbt' / 'index.html'}")
         print(f"  warehouse       {snapshot} (open read-only: duckdb -readonly)")
         print(f"  national report {_report_path(data, last)}")
+        print(f"  report PDF      {_pdf_path(data, last)}")
         print(f"  status          .venv/bin/jcw status --period {last}")
         print(f"  Airflow logs    {stack.home / 'logs'}")
         print()
