@@ -70,9 +70,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ingest.cli.output import format_status
+    from ingest.cli.output import format_publication, format_status
     from ingest.notify.outbox import format_undelivered
     from ingest.status.reconcile import reconcile
+    from ingest.warehouse import snapshot
 
     period = _one_period(args.period, "status")
     today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
@@ -81,6 +82,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
         return 0
     print(format_status(period, rows, today))
+    print()
+    print(format_publication(snapshot.publication()))
     stuck_mail = format_undelivered()
     if stuck_mail:
         print()
