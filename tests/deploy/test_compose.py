@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.compose_check import FAB_AUTH_MANAGER as FAB
 from tests.deploy.compose_check import REPO, Deployment, check_deployment
+
+SIMPLE = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
 # Debian bookworm's docker-compose v1 and the Python libraries it imports (platform notes §8).
 COMPOSE_DEBS = (
@@ -129,8 +132,8 @@ BROKEN = [
      "image postgres has no tag"),
     ("undeclared volume", "compose", "      - redis-data:/data\n", "      - redis-cache:/data\n",
      "volume redis-cache is not declared"),
-    ("volume declared, never mounted", "compose", "  airflow-auth:\n",
-     "  airflow-auth:\n  orphan-volume:\n", "volume orphan-volume is declared but no service"),
+    ("volume declared, never mounted", "compose", "  airflow-logs:\n",
+     "  airflow-logs:\n  orphan-volume:\n", "volume orphan-volume is declared but no service"),
     ("missing healthcheck", "compose",
      '    healthcheck:\n      test: ["CMD", "python", "-c", "import urllib.request as u; '
      "u.urlopen('http://localhost:8974/health', timeout=5)\"]\n      interval: 30s\n"
@@ -144,11 +147,11 @@ BROKEN = [
     ("option in the wrong section", "compose", "AIRFLOW__CELERY__WORKER_CONCURRENCY:",
      "AIRFLOW__CORE__WORKER_CONCURRENCY:", "AIRFLOW__CORE__WORKER_CONCURRENCY is not an"),
     ("command points at a missing file", "compose",
-     "jcw deploy admin-password",
-     "python /opt/jcw/scripts/make_admin.py",
+     "jcw deploy admin-user --username \"$$AIRFLOW_ADMIN_USERNAME\"",
+     "python /opt/jcw/scripts/make_admin.py --username \"$$AIRFLOW_ADMIN_USERNAME\"",
      "/opt/jcw/scripts/make_admin.py does not exist"),
-    ("wrong subcommand of our command line", "compose", "jcw deploy admin-password",
-     "jcw deploy admin-passwd", "invalid choice: 'admin-passwd'"),
+    ("wrong subcommand of our command line", "compose", "jcw deploy admin-user",
+     "jcw deploy admin-usr", "invalid choice: 'admin-usr'"),
     ("Airflow subcommand that does not exist", "compose", '["airflow", "celery", "worker"]',
      '["airflow", "celery", "wrker"]', "is not an Airflow command"),
     ("misspelt Airflow CLI option", "compose", "airflow connections import --overwrite",
@@ -192,6 +195,46 @@ BROKEN = [
      "AIRFLOW_ADMIN_PASSWORD=s3cr3t", "AIRFLOW_ADMIN_PASSWORD must be a change-me placeholder"),
     ("stale variable in .env.example", "env", "MAILPIT_UI_PORT=8025\n",
      "MAILPIT_UI_PORT=8025\nJCW_UNUSED=1\n", "defines JCW_UNUSED, which docker-compose.yml never"),
+    # Who may log in: the FAB auth manager with personal accounts, nothing of the simple one.
+    ("SimpleAuthManager in production", "compose", f"AIRFLOW__CORE__AUTH_MANAGER: {FAB}",
+     f"AIRFLOW__CORE__AUTH_MANAGER: {SIMPLE}",
+     f"AIRFLOW__CORE__AUTH_MANAGER is {SIMPLE}; production uses"),
+    ("no auth manager: Airflow's default", "compose",
+     f"  AIRFLOW__CORE__AUTH_MANAGER: {FAB}\n", "",
+     "AIRFLOW__CORE__AUTH_MANAGER is not set (Airflow's default is the SimpleAuthManager)"),
+    ("simple manager's user with a default password", "compose",
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "  AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: admin:admin\n"
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS configures the SimpleAuthManager"),
+    ("everyone an admin", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     '  AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS: "true"\n'
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS configures the SimpleAuthManager"),
+    ("anonymous access", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "  AIRFLOW__FAB__AUTH_ROLE_PUBLIC: Viewer\n  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__FAB__AUTH_ROLE_PUBLIC gives anonymous requests the role Viewer"),
+    ("tokens in clear text", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     '  AIRFLOW__CORE__HIDE_SENSITIVE_VAR_CONN_FIELDS: "false"\n'
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "tokens would appear in clear text"),
+    ("default admin password", "compose",
+     "AIRFLOW_ADMIN_PASSWORD: ${AIRFLOW_ADMIN_PASSWORD:?set AIRFLOW_ADMIN_PASSWORD in .env}",
+     "AIRFLOW_ADMIN_PASSWORD: ${AIRFLOW_ADMIN_PASSWORD:-admin}",
+     "AIRFLOW_ADMIN_PASSWORD has a default value in docker-compose.yml"),
+    ("admin password on a command line", "compose", "jcw deploy admin-user --username",
+     'airflow users create --role Admin --password "$$AIRFLOW_ADMIN_PASSWORD" --username',
+     "`airflow users create ...` has --password: no password on a command line"),
+    ("generated shared admin password", "compose", "jcw deploy admin-user --username",
+     "airflow users create --role Admin --use-random-password --username",
+     "`airflow users create ...` has --use-random-password"),
+    ("image without the FAB auth manager", "dockerfile",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={FAB} \\\n", "",
+     f"the image does not set AIRFLOW__CORE__AUTH_MANAGER={FAB}"),
+    ("image switched to the simple manager", "dockerfile",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={FAB} \\\n",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={SIMPLE} \\\n",
+     "Dockerfile: configures the SimpleAuthManager"),
     ("unpinned base image", "dockerfile", "FROM python:3.11.11-slim-bookworm AS build",
      "FROM python:3-slim AS build", "image python:3-slim is not pinned"),
     ("no bytecode", "dockerfile", "UV_COMPILE_BYTECODE=1", "UV_COMPILE_BYTECODE=0",
