@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy import runbook
 from tests.deploy.compose_check import FAB_AUTH_MANAGER as FAB
 from tests.deploy.compose_check import REPO, Deployment, check_deployment
 
@@ -264,31 +265,9 @@ def test_runbook_names_every_service_and_volume() -> None:
     import yaml
 
     spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
-    runbook = (REPO / "docs" / "operations.md").read_text()
-    missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in runbook]
+    text = runbook.RUNBOOK.read_text()
+    missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in text]
     assert missing == []
-
-
-def runbook_commands() -> list[list[str]]:
-    """Every `airflow`, `jcw` and `python` command in the runbook's sh blocks."""
-    import shlex
-
-    text = (REPO / "docs" / "operations.md").read_text()
-    commands = []
-    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-        for line in block.splitlines():
-            line = line.split(" #")[0].strip()
-            for part in re.split(r"\s*(?:&&|&|;)\s*", line):
-                if not re.match(
-                    r"^(\w+=\S*\s+)*(docker compose exec \S+ )?(airflow|jcw|python) ", part
-                ):
-                    continue
-                argv = shlex.split(part)
-                while argv and ("=" in argv[0] or argv[0] in ("docker", "compose", "exec")):
-                    argv = argv[1:] if argv[0] != "exec" else argv[2:]
-                if argv and argv[0] in ("airflow", "jcw", "python"):
-                    commands.append(argv)
-    return commands
 
 
 def test_runbook_commands_are_valid() -> None:
@@ -296,7 +275,7 @@ def test_runbook_commands_are_valid() -> None:
     from ingest.cli.main import build_parser as jcw_parser
     from tests.deploy.compose_check import _airflow_cli_error, _services_error
 
-    commands = runbook_commands()
+    commands = runbook.commands()
     assert len(commands) >= 15
     problems = []
     for argv in commands:
@@ -323,24 +302,42 @@ def test_runbook_commands_are_valid() -> None:
 # which the runbook must show an operator.
 E2E_COMMANDS = (
     "airflow db migrate",
-    "jcw deploy admin-password --file",
+    "jcw deploy admin-user --username",
     "airflow pools set duckdb_writer 1",
     "jcw deploy connections --from",
     "airflow connections import --overwrite",
     "airflow celery worker --concurrency 8",
     "airflow dags trigger jcw_collect --run-id rerun_",
     "prod_services.py start --root",
+    # People and roles: the e2e tests run these runbook lines verbatim (runbook.command).
+    "airflow users create --role Viewer",
+    "airflow users create --role User",
+    "airflow users list",
+    "airflow users reset-password --username",
+    "airflow users remove-role --username",
+    "airflow users add-role --username",
+    "airflow users delete --username",
+    "/api/v2/eventLogs?",
 )
 
 
 def test_runbook_shows_the_commands_the_e2e_tests_run() -> None:
-    runbook = (REPO / "docs" / "operations.md").read_text()
+    text = runbook.RUNBOOK.read_text()
     e2e = "".join(
         (REPO / "tests" / "deploy" / name).read_text()
         for name in ("test_production_e2e.py", "test_prod_services.py")
     )
-    assert [c for c in E2E_COMMANDS if c not in runbook] == []
+    assert [c for c in E2E_COMMANDS if c not in text] == []
     # And the e2e tests do run them (as argv lists or f-strings in that file).
     for command in E2E_COMMANDS:
         words = [w for w in command.split() if w not in ("airflow",)]
         assert all(f'"{w}"' in e2e or w in e2e for w in words), command
+
+
+def test_every_user_management_command_of_the_runbook_is_run_by_the_e2e_tests() -> None:
+    """No `airflow users ...` line in the runbook that the production tests do not run."""
+    users = [" ".join(a) for a in runbook.commands() if a[:2] == ["airflow", "users"]]
+    users += [" ".join(a) for a in runbook.commands() if a[:3] == ["jcw", "deploy", "admin-user"]]
+    assert len(users) >= 7
+    untested = [c for c in users if not any(c.startswith(p) for p in E2E_COMMANDS)]
+    assert untested == []
