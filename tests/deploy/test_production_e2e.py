@@ -654,5 +654,5 @@ def test_celery_executor_on_postgres_and_redis(
     )
     audit = d.api.request("GET", runbook.url(AUDIT_QUERY).removeprefix("/api/v2"))
     assert [(e["event"], e["owner"], e["dag_id"]) for e in audit["event_logs"]] == [
-        ("cli_dags_trigger", user, "jcw_collect")
+        ("cli_dag_trigger", user, "jcw_collect")
     ]
