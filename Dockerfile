@@ -26,13 +26,16 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
 
 FROM python:3.11.11-slim-bookworm
+# The FAB auth manager (personal accounts, roles) is the image's default, so no component
+# ever starts with Airflow's development-only SimpleAuthManager.
 ENV PATH=/opt/jcw/.venv/bin:$PATH \
     AIRFLOW_HOME=/opt/airflow \
+    AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager \
     JCW_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 # The same uid as the official Airflow image, group 0 so an arbitrary uid (OpenShift) works.
 RUN useradd --uid 50000 --gid 0 --home-dir /opt/airflow --create-home airflow \
- && mkdir -p /data/events /data/warehouse /opt/airflow/logs /opt/airflow/auth \
+ && mkdir -p /data/events /data/warehouse /opt/airflow/logs \
  && chown -R 50000:0 /data /opt/airflow \
  && chmod -R g+rwX /data /opt/airflow
 WORKDIR /opt/jcw
@@ -42,6 +45,7 @@ COPY --chown=50000:0 plugins/ plugins/
 COPY --chown=50000:0 expectations/ expectations/
 COPY --chown=50000:0 dbt_project/ dbt_project/
 USER 50000
-# Smoke test: Airflow and the jcw CLI start inside the image (fails the build, not the run).
-RUN airflow version && jcw --help >/dev/null
+# Smoke test: Airflow, its user commands (FAB) and the jcw CLI start inside the image (fails
+# the build, not the run).
+RUN airflow version && airflow users create --help >/dev/null && jcw --help >/dev/null
 CMD ["airflow", "version"]

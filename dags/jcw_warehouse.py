@@ -7,7 +7,7 @@ of `jcw_collect` and `jcw_intake`), never on the clock.
 1. `build` — one `dbt build` (dbt-duckdb) over the files under `data/`; raises and publishes
    nothing if a model or a dbt test fails (BI keeps the previous snapshot).
 2. `publish` — atomic replace of `data/warehouse/jobcenters.duckdb`, the read-only snapshot
-   BI tools open.
+   BI tools open; its `snapshot_info` records this run's id (`jcw status` prints it).
 3. `docs` — dbt docs into `data/docs/dbt/`.
 
 `publish` emits the asset `jcw://published-snapshot`, which schedules `jcw_report` (the
@@ -82,10 +82,10 @@ def jcw_warehouse():
 
     @task(execution_timeout=timedelta(minutes=10), outlets=[PUBLISHED_SNAPSHOT])
     def publish() -> str:
-        """Atomically replace the BI snapshot with the fresh build."""
+        """Atomically replace the BI snapshot with the fresh build, naming this run in it."""
         from ingest.warehouse.publish import publish as publish_snapshot
 
-        return str(publish_snapshot())
+        return str(publish_snapshot(run_id=get_current_context()["run_id"]))
 
     # Docs are a convenience: one retry, and a failure does not touch the published data.
     @task(execution_timeout=timedelta(minutes=10), retries=1)

@@ -5,7 +5,10 @@ LocalExecutor, parallelism 8, SimpleAuthManager with one local ``admin``, short 
 intervals, AIRFLOW_HOME below the data directory), where anything already set in the
 environment wins, so the same components start against PostgreSQL and Celery with e.g.
 ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg://...``,
-``AIRFLOW__CORE__EXECUTOR=CeleryExecutor`` and ``AIRFLOW__CORE__PARALLELISM=32``.
+``AIRFLOW__CORE__EXECUTOR=CeleryExecutor`` and ``AIRFLOW__CORE__PARALLELISM=32``, and with
+the production auth manager (``AIRFLOW__CORE__AUTH_MANAGER=`` ``FAB_AUTH_MANAGER``), which
+drops every SimpleAuthManager setting. The SimpleAuthManager is Airflow's development-only
+login: the embedded default says so when it starts (``LOCAL_LOGIN_NOTICE``).
 ``AirflowStack`` starts the scheduler, dag-processor, triggerer and api-server, waits until
 the api-server reports every component healthy, and stops them (SIGTERM, then SIGKILL of
 each process group).
@@ -34,6 +37,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 ADMIN_USER = "admin"
+SIMPLE_AUTH_MANAGER = (
+    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+)
+# Production's auth manager: personal accounts with roles (docs/operations.md).
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+# The one line `make demo` and `make airflow` print when they start.
+LOCAL_LOGIN_NOTICE = (
+    f"Login: Airflow's SimpleAuthManager with one local user {ADMIN_USER!r}, for development "
+    "on this machine only; production uses the FAB auth manager with personal accounts and "
+    'roles (docs/operations.md, "People and roles").'
+)
 # The 1-slot pool that serialises every DuckDB writer (dbt build, publish, docs).
 POOLS = {"duckdb_writer": (1, "DuckDB allows one writer: dbt build / publish / docs")}
 # DAGs the embedded default unpauses on start. jcw_intake must be unpaused for its
@@ -101,7 +115,14 @@ def airflow_env(
     if "AIRFLOW__API_AUTH__JWT_SECRET" not in env:
         env["AIRFLOW__API_AUTH__JWT_SECRET"] = _persistent_secret(Path(env["AIRFLOW_HOME"]))
     env.update(extra or {})
+    if not uses_simple_auth(env):
+        env = {k: v for k, v in env.items() if "SIMPLE_AUTH_MANAGER" not in k}
     return env
+
+
+def uses_simple_auth(env: dict[str, str]) -> bool:
+    """True if these Airflow processes log in with the development-only SimpleAuthManager."""
+    return env.get("AIRFLOW__CORE__AUTH_MANAGER", SIMPLE_AUTH_MANAGER) == SIMPLE_AUTH_MANAGER
 
 
 def _persistent_secret(home: Path) -> str:
@@ -171,7 +192,8 @@ class AirflowStack:
     def init(self) -> None:
         """Migrate the metadata DB (creates airflow.cfg once) and create the pools."""
         self.home.mkdir(parents=True, exist_ok=True)
-        admin_password(self.env)
+        if uses_simple_auth(self.env):
+            admin_password(self.env)
         result = self._airflow("db", "migrate", check=False)
         if result.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed:\n{result.stderr[-3000:]}")

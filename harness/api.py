@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import requests
 
@@ -25,10 +25,18 @@ class ApiClient:
         self._session.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
         self._token_at = time.monotonic()
 
+    def response(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One API call as this user, whatever its status (403 and 404 are answers too)."""
+        self._auth()
+        return self._session.request(method, f"{self.base_url}/api/v2{path}", timeout=30, **kwargs)
+
+    def on_response(self, hook: Callable[[requests.Response], None]) -> None:
+        """Call ``hook`` with every HTTP answer this client receives, the token's included."""
+        self._session.hooks["response"].append(lambda r, *args, **kwargs: hook(r))
+
     def request(self, method: str, path: str, **kwargs) -> dict:
         """One API call; raises with the server's answer on an error status."""
-        self._auth()
-        r = self._session.request(method, f"{self.base_url}/api/v2{path}", timeout=30, **kwargs)
+        r = self.response(method, path, **kwargs)
         if r.status_code >= 400:
             raise RuntimeError(f"{method} {path}: HTTP {r.status_code}: {r.text[:500]}")
         return r.json() if r.content else {}

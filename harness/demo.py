@@ -34,7 +34,14 @@ from pathlib import Path
 import requests
 import yaml
 
-from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, airflow_env
+from harness.airflow import (
+    ADMIN_USER,
+    LOCAL_LOGIN_NOTICE,
+    UNPAUSE,
+    AirflowStack,
+    admin_password,
+    airflow_env,
+)
 from harness.api import ApiClient
 from harness.ports import pick_port
 from harness.world import World
@@ -208,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         api.wait_dags([*UNPAUSE, "jcw_monitor"])
         api.unpause(*(d for d in UNPAUSE if d != "jcw_collect"))
         _step(f"Airflow healthy at {stack.url}; DAGs parsed", started)
+        print(LOCAL_LOGIN_NOTICE, flush=True)
 
         t0 = time.monotonic()
         # Unpausing jcw_collect would start today's sweep at once. The demo's run takes the

@@ -11,7 +11,14 @@ import os
 import signal
 import time
 
-from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, airflow_env
+from harness.airflow import (
+    ADMIN_USER,
+    LOCAL_LOGIN_NOTICE,
+    UNPAUSE,
+    AirflowStack,
+    admin_password,
+    airflow_env,
+)
 from harness.api import ApiClient
 from harness.ports import pick_port
 from harness.world import World
@@ -43,6 +50,7 @@ def _ui(args: argparse.Namespace) -> int:
         if args.unpause:
             api.unpause(*UNPAUSE)
         print(f"Airflow UI: {stack.url}  (user {ADMIN_USER}, password {admin_password(stack.env)})")
+        print(LOCAL_LOGIN_NOTICE)
         print(f"AIRFLOW_HOME={stack.home}; component logs in {stack.log_dir}")
         if world:
             print(f"Simulator {world.sim_url}, SMTP sink 127.0.0.1:{world.smtp_port}")

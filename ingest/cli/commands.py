@@ -121,9 +121,10 @@ def _rejected(jobcenters: list[str], periods: list[str]) -> list[str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ingest.cli.output import format_status
+    from ingest.cli.output import format_publication, format_status
     from ingest.notify.outbox import format_undelivered
     from ingest.status.reconcile import reconcile
+    from ingest.warehouse import snapshot
 
     today = clock.today(args.today)
     period = _one_period(args.period, "status", today)
@@ -132,6 +133,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
         return 0
     print(format_status(period, rows, today))
+    print()
+    print(format_publication(snapshot.publication()))
     stuck_mail = format_undelivered()
     if stuck_mail:
         print()

@@ -1,8 +1,9 @@
 """``jcw deploy``: the steps the production image and docker-compose.yml run at start-up.
 
-jcw deploy admin-password --file PASSWORDS_JSON
-    writes the SimpleAuthManager passwords file with the admin password taken from the
-    environment variable AIRFLOW_ADMIN_PASSWORD (never from the command line);
+jcw deploy admin-user --username U --email E --firstname F --lastname L
+    creates the first administrator, a named person's account with the FAB role Admin, with
+    the password taken from the environment variable AIRFLOW_ADMIN_PASSWORD (never from a
+    command line); an account that exists already is left as it is;
 jcw deploy connections --out FILE  < lines
     turns ``AIRFLOW_CONN_JC_<AGS>=<json>`` lines (e.g. from ``python -m simulator
     connections``) into a file for ``airflow connections import``.
@@ -11,10 +12,17 @@ jcw deploy connections --out FILE  < lines
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
+
+# The FAB role of the first administrator (docs/operations.md, "People and roles").
+ADMIN_ROLE = "Admin"
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 class DeployError(RuntimeError):
@@ -33,13 +41,34 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_admin_password(path: Path, password: str, user: str = "admin") -> None:
-    """Store the SimpleAuthManager password of `user` in its passwords file (mode 0600)."""
+def create_admin_user(
+    username: str, email: str, firstname: str, lastname: str, password: str
+) -> str:
+    """Create ``username`` with the role Admin unless the account exists; Airflow's answer.
+
+    Runs Airflow's own ``airflow users create`` in this process, so the password is on no
+    process's command line (``ps``) and in no shell history. An existing account keeps its
+    roles and password: this is the first administrator, not a password reset.
+    """
     if not password:
         raise DeployError("AIRFLOW_ADMIN_PASSWORD is empty; set it in .env")
-    passwords = json.loads(path.read_text() or "{}") if path.exists() else {}
-    passwords[user] = password
-    _write_private(path, json.dumps(passwords) + "\n")
+    if not _USERNAME.fullmatch(username):
+        raise DeployError(f"{username!r} is not a user name (letters, digits, . _ @ -)")
+    if "@" not in email.strip("@"):
+        raise DeployError(f"{email!r} is not an e-mail address")
+    from airflow.cli.cli_parser import get_parser
+
+    args = get_parser().parse_args(
+        ["users", "create", "--role", ADMIN_ROLE, "--username", username, "--email", email,
+         "--firstname", firstname, "--lastname", lastname, "--password", password]
+    )  # fmt: skip
+    answer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(answer):
+            args.func(args)
+    except SystemExit as exc:
+        raise DeployError(f"airflow users create: {exc}") from None
+    return answer.getvalue().strip()
 
 
 def connections_import_file(lines: str) -> dict[str, dict]:
@@ -61,9 +90,9 @@ def connections_import_file(lines: str) -> dict[str, dict]:
     return connections
 
 
-def cmd_admin_password(args: argparse.Namespace) -> int:
-    write_admin_password(args.file, os.environ.get("AIRFLOW_ADMIN_PASSWORD", ""))
-    print(f"admin password stored in {args.file}")
+def cmd_admin_user(args: argparse.Namespace) -> int:
+    password = os.environ.get("AIRFLOW_ADMIN_PASSWORD", "")
+    print(create_admin_user(args.username, args.email, args.firstname, args.lastname, password))
     return 0
 
 
@@ -82,9 +111,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """``jcw deploy ...``."""
     d = sub.add_parser("deploy", help="deployment steps run by the image and docker-compose")
     steps = d.add_subparsers(dest="step", required=True, parser_class=type(d))
-    p = steps.add_parser("admin-password", help="write $AIRFLOW_ADMIN_PASSWORD to the file")
-    p.add_argument("--file", type=Path, required=True, help="SimpleAuthManager passwords file")
-    p.set_defaults(func=cmd_admin_password)
+    p = steps.add_parser(
+        "admin-user", help="create the first admin (password from $AIRFLOW_ADMIN_PASSWORD)"
+    )
+    p.add_argument("--username", required=True, help="the person's user name")
+    p.add_argument("--email", required=True)
+    p.add_argument("--firstname", required=True)
+    p.add_argument("--lastname", required=True)
+    p.set_defaults(func=cmd_admin_user)
     p = steps.add_parser("connections", help="AIRFLOW_CONN_* lines -> connections import file")
     p.add_argument(
         "--from", dest="source", type=Path, default=Path("-"), help="lines (default - = stdin)"

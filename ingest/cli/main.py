@@ -5,7 +5,7 @@
     jcw check  FILE --jobcenter AGS --period 2026-10               validate one local file
     jcw validate   jcw build   jcw publish   jcw rebuild   jcw docs   jcw mail
     jcw report [--period 2026-10] [--no-pdf] [--out DIR]           the national report
-    jcw smtp-sink   jcw deploy {admin-password,connections}
+    jcw smtp-sink   jcw deploy {admin-user,connections}
 
 Errors print one line on stderr, never a stack trace. Exit codes: 0 ok, 1 the work found a
 problem (a rejected file, failed fetches, a failed build, an unreadable file), 2 usage error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from ingest.core.periods import due_date
 from ingest.status.reconcile import STATES, StatusRow, counts
@@ -38,6 +39,19 @@ def format_status(period: str, rows: list[StatusRow], today: date) -> str:
             f"{len(warned)} angenommen mit Warnungen: " + ", ".join(r.kreis_ags for r in warned)
         )
     return "\n".join(lines)
+
+
+def format_publication(info: dict[str, Any] | None) -> str:
+    """One line: which run published the BI snapshot, and when (from its snapshot_info)."""
+    if info is None:
+        return "Noch kein Snapshot veröffentlicht."
+    when = info.get("published_at")
+    at = f" am {when:%Y-%m-%d %H:%M:%S} UTC" if when is not None else ""
+    if info.get("airflow_run_id"):
+        return f"Veröffentlicht von Lauf {info['airflow_run_id']}{at}"
+    if when is not None:
+        return f"Veröffentlicht ohne Airflow-Lauf (jcw build/publish/rebuild){at}"
+    return f"Veröffentlicht von Build {info.get('dbt_invocation_id')} (Lauf nicht aufgezeichnet)"
 
 
 def print_findings(verdict: str, findings: list[dict], warnings: list[dict]) -> None:

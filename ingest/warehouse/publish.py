@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.core.errors import BuildFailed
@@ -46,12 +47,17 @@ PUBLISHED_TABLES: tuple[str, ...] = (
 )
 
 
-def publish() -> Path:
+def publish(run_id: str | None = None, published_at: datetime | None = None) -> Path:
     """Copy the marts of the last green build into a new snapshot and swap it in atomically.
 
-    Raises BuildFailed if the last build did not succeed: the previous snapshot stays.
+    ``run_id`` names the Airflow run that publishes (None: by hand, ``jcw build``/``rebuild``);
+    it and ``published_at`` (default: now, UTC) are recorded in ``snapshot_info``, so the
+    snapshot says which run put it there. Raises BuildFailed if the last build did not
+    succeed: the previous snapshot stays.
     """
     import duckdb
+
+    published_at = (published_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
 
     wh = warehouse_dir()
     with exclusive(wh / ".build.lock"):
@@ -79,8 +85,9 @@ def publish() -> Path:
             con.execute(
                 "create table snap.main.snapshot_info as select "
                 "? as dbt_invocation_id, ? as storage_version, "
-                "(select max(period) from build.main.fct_jobcenter_month) as latest_period",
-                [state.get("invocation_id"), SNAPSHOT_STORAGE_VERSION],
+                "(select max(period) from build.main.fct_jobcenter_month) as latest_period, "
+                "?::varchar as airflow_run_id, ?::timestamp as published_at",
+                [state.get("invocation_id"), SNAPSHOT_STORAGE_VERSION, run_id, published_at],
             )
             con.execute("checkpoint snap")
             con.execute("detach snap")
@@ -90,7 +97,7 @@ def publish() -> Path:
         fsync(tmp)
         os.replace(tmp, target)
         fsync(wh)
-    log.info("published %s (build %s)", target, state.get("invocation_id"))
+    log.info("published %s (build %s, run %s)", target, state.get("invocation_id"), run_id)
     return target
 
 

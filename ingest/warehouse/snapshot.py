@@ -45,3 +45,17 @@ def rows(con: Any, sql: str, params: list | None = None) -> list[dict[str, Any]]
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def publication(path: Path | None = None) -> dict[str, Any] | None:
+    """Who put the snapshot there: ``snapshot_info`` as a dict, None if nothing is published.
+
+    Keys include ``airflow_run_id`` (None when published by hand) and ``published_at`` (UTC);
+    a snapshot published before they were recorded lacks both.
+    """
+    target = path or snapshot_path()
+    if not target.exists():
+        return None
+    with connect(target) as con:
+        found = rows(con, "select * from snapshot_info")
+    return found[0] if found else None

@@ -5,7 +5,9 @@ without one: `check_deployment` returns a list of plain-language problems (empty
 It knows the facts a reviewer would check by hand: every image tag pinned, every long-running
 service health-checked, every named volume declared, every command pointing at a file, module
 or CLI subcommand that exists, every Airflow option spelled as Airflow knows it, every variable
-of the file defined in .env.example, no secret written into the file itself.
+of the file defined in .env.example, no secret written into the file itself, and who may log
+in: the FAB auth manager with personal accounts, never the development-only SimpleAuthManager,
+anonymous access, a secret with a default value or a password on a command line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ CODE_DIRS = ("ingest", "dags", "plugins", "scripts")
 SECRET_WORDS = ("PASSWORD", "SECRET", "FERNET", "TOKEN")
 # Airflow's [scheduler] scheduler_health_check_server_port default.
 SCHEDULER_HEALTH_PORT = "8974"
+# The auth manager of production (docs/operations.md, "People and roles").
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+# Command-line options that carry a password (visible in `ps` and shell history).
+PASSWORD_OPTIONS = ("-p", "--password", "--conn-password", "--use-random-password")
 
 _VAR = re.compile(
     r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
@@ -285,6 +291,13 @@ def check_deployment(dep: Deployment) -> list[str]:
     for name, value in sorted(example.items()):
         if any(w in name for w in SECRET_WORDS) and "change-me" not in value:
             problems.append(f".env.example: {name} must be a change-me placeholder, not a value")
+    for m in _VAR.finditer(dep.compose):
+        name, op = m.group("name"), m.group("op") or ""
+        if name and any(w in name for w in SECRET_WORDS) and op.endswith("-"):
+            problems.append(
+                f"{name} has a default value in docker-compose.yml; a secret comes only from "
+                f".env (use ${{{name}:?...}})"
+            )
     try:
         spec = interpolate(raw, example)
     except InterpolationError as exc:
@@ -350,8 +363,10 @@ def check_deployment(dep: Deployment) -> list[str]:
             for key in sorted(required_by_code - set(env)):
                 problems.append(f"{where}: the code requires {key}, which is not set")
             problems += _airflow_wiring(name, env, services)
+            problems += _auth_problems(where, env)
         for argv in _command_lines(svc):
             problems += _check_argv(argv, where, dep.repo)
+            problems += _password_argv_problems(argv, where)
         for argv in _healthcheck_argvs(svc):
             problems += _check_argv(argv, f"{where} healthcheck", dep.repo)
             joined = " ".join(argv)
@@ -382,6 +397,47 @@ def _healthcheck_argvs(svc: dict) -> list[list[str]]:
     if test[0] == "CMD":
         return [test[1:]]
     return [shlex.split(part) for part in re.split(r"\|", test[1])]
+
+
+def _auth_problems(where: str, env: dict[str, str]) -> list[str]:
+    """Who may log in: FAB with personal accounts; no simple manager, no anonymous role."""
+    problems: list[str] = []
+    for key in sorted(env):
+        if "SIMPLE_AUTH_MANAGER" in key:
+            problems.append(
+                f"{where}: {key} configures the SimpleAuthManager, which is for development "
+                "only; production uses the FAB auth manager with personal accounts"
+            )
+    manager = env.get("AIRFLOW__CORE__AUTH_MANAGER", "")
+    if manager != FAB_AUTH_MANAGER:
+        manager = manager or "not set (Airflow's default is the SimpleAuthManager)"
+        problems.append(
+            f"{where}: AIRFLOW__CORE__AUTH_MANAGER is {manager}; production uses {FAB_AUTH_MANAGER}"
+        )
+    if env.get("AIRFLOW__FAB__AUTH_ROLE_PUBLIC"):
+        problems.append(
+            f"{where}: AIRFLOW__FAB__AUTH_ROLE_PUBLIC gives anonymous requests the role "
+            f"{env['AIRFLOW__FAB__AUTH_ROLE_PUBLIC']}; every request must log in"
+        )
+    if env.get("AIRFLOW__CORE__HIDE_SENSITIVE_VAR_CONN_FIELDS", "true").lower() in ("false", "0"):
+        problems.append(
+            f"{where}: AIRFLOW__CORE__HIDE_SENSITIVE_VAR_CONN_FIELDS is off: the jobcenters' "
+            "tokens would appear in clear text in the UI and the API"
+        )
+    return problems
+
+
+def _password_argv_problems(argv: list[str], where: str) -> list[str]:
+    """A password on a command line (``ps``, history) or a generated shared one."""
+    options = PASSWORD_OPTIONS if argv[:1] == ["airflow"] else PASSWORD_OPTIONS[1:]  # mkdir -p
+    found = [a for a in argv if a.split("=", 1)[0] in options]
+    if not found:
+        return []
+    return [
+        f"{where}: `{' '.join(argv[:3])} ...` has {found[0].split('=', 1)[0]}: no password on a "
+        "command line and no generated shared one (the first admin comes from .env through "
+        "`jcw deploy admin-user`)"
+    ]
 
 
 def _airflow_wiring(name: str, env: dict[str, str], services: dict[str, dict]) -> list[str]:
@@ -429,6 +485,15 @@ def dockerfile_problems(dep: Deployment) -> list[str]:
         for source in sources:
             if not (dep.repo / source).exists():
                 problems.append(f"Dockerfile: COPY {source}: not in the repository")
+    instructions = re.sub(r"^\s*#.*$", "", text, flags=re.MULTILINE)
+    if re.search(r"simple_?auth_?manager", instructions, re.IGNORECASE):
+        problems.append(
+            "Dockerfile: configures the SimpleAuthManager, which is for development only"
+        )
+    if not re.search(rf"\bAIRFLOW__CORE__AUTH_MANAGER={re.escape(FAB_AUTH_MANAGER)}(\s|$)", text):
+        problems.append(
+            f"Dockerfile: the image does not set AIRFLOW__CORE__AUTH_MANAGER={FAB_AUTH_MANAGER}"
+        )
     for folder in ("dags", "plugins", "expectations", "dbt_project", "ingest"):
         if not re.search(rf"^COPY\s.*\b{folder}/", text, re.MULTILINE):
             problems.append(f"Dockerfile: {folder}/ is not copied into the image")

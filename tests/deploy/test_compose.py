@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy import runbook
+from tests.deploy.compose_check import FAB_AUTH_MANAGER as FAB
 from tests.deploy.compose_check import REPO, Deployment, check_deployment
+
+SIMPLE = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
 # Debian bookworm's docker-compose v1 and the Python libraries it imports (platform notes §8).
 COMPOSE_DEBS = (
@@ -129,8 +133,8 @@ BROKEN = [
      "image postgres has no tag"),
     ("undeclared volume", "compose", "      - redis-data:/data\n", "      - redis-cache:/data\n",
      "volume redis-cache is not declared"),
-    ("volume declared, never mounted", "compose", "  airflow-auth:\n",
-     "  airflow-auth:\n  orphan-volume:\n", "volume orphan-volume is declared but no service"),
+    ("volume declared, never mounted", "compose", "  airflow-logs:\n",
+     "  airflow-logs:\n  orphan-volume:\n", "volume orphan-volume is declared but no service"),
     ("missing healthcheck", "compose",
      '    healthcheck:\n      test: ["CMD", "python", "-c", "import urllib.request as u; '
      "u.urlopen('http://localhost:8974/health', timeout=5)\"]\n      interval: 30s\n"
@@ -144,11 +148,11 @@ BROKEN = [
     ("option in the wrong section", "compose", "AIRFLOW__CELERY__WORKER_CONCURRENCY:",
      "AIRFLOW__CORE__WORKER_CONCURRENCY:", "AIRFLOW__CORE__WORKER_CONCURRENCY is not an"),
     ("command points at a missing file", "compose",
-     "jcw deploy admin-password",
-     "python /opt/jcw/scripts/make_admin.py",
+     "jcw deploy admin-user --username \"$$AIRFLOW_ADMIN_USERNAME\"",
+     "python /opt/jcw/scripts/make_admin.py --username \"$$AIRFLOW_ADMIN_USERNAME\"",
      "/opt/jcw/scripts/make_admin.py does not exist"),
-    ("wrong subcommand of our command line", "compose", "jcw deploy admin-password",
-     "jcw deploy admin-passwd", "invalid choice: 'admin-passwd'"),
+    ("wrong subcommand of our command line", "compose", "jcw deploy admin-user",
+     "jcw deploy admin-usr", "invalid choice: 'admin-usr'"),
     ("Airflow subcommand that does not exist", "compose", '["airflow", "celery", "worker"]',
      '["airflow", "celery", "wrker"]', "is not an Airflow command"),
     ("misspelt Airflow CLI option", "compose", "airflow connections import --overwrite",
@@ -192,6 +196,46 @@ BROKEN = [
      "AIRFLOW_ADMIN_PASSWORD=s3cr3t", "AIRFLOW_ADMIN_PASSWORD must be a change-me placeholder"),
     ("stale variable in .env.example", "env", "MAILPIT_UI_PORT=8025\n",
      "MAILPIT_UI_PORT=8025\nJCW_UNUSED=1\n", "defines JCW_UNUSED, which docker-compose.yml never"),
+    # Who may log in: the FAB auth manager with personal accounts, nothing of the simple one.
+    ("SimpleAuthManager in production", "compose", f"AIRFLOW__CORE__AUTH_MANAGER: {FAB}",
+     f"AIRFLOW__CORE__AUTH_MANAGER: {SIMPLE}",
+     f"AIRFLOW__CORE__AUTH_MANAGER is {SIMPLE}; production uses"),
+    ("no auth manager: Airflow's default", "compose",
+     f"  AIRFLOW__CORE__AUTH_MANAGER: {FAB}\n", "",
+     "AIRFLOW__CORE__AUTH_MANAGER is not set (Airflow's default is the SimpleAuthManager)"),
+    ("simple manager's user with a default password", "compose",
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "  AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: admin:admin\n"
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS configures the SimpleAuthManager"),
+    ("everyone an admin", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     '  AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS: "true"\n'
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS configures the SimpleAuthManager"),
+    ("anonymous access", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "  AIRFLOW__FAB__AUTH_ROLE_PUBLIC: Viewer\n  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "AIRFLOW__FAB__AUTH_ROLE_PUBLIC gives anonymous requests the role Viewer"),
+    ("tokens in clear text", "compose", "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     '  AIRFLOW__CORE__HIDE_SENSITIVE_VAR_CONN_FIELDS: "false"\n'
+     "  AIRFLOW__CORE__EXECUTION_API_SERVER_URL:",
+     "tokens would appear in clear text"),
+    ("default admin password", "compose",
+     "AIRFLOW_ADMIN_PASSWORD: ${AIRFLOW_ADMIN_PASSWORD:?set AIRFLOW_ADMIN_PASSWORD in .env}",
+     "AIRFLOW_ADMIN_PASSWORD: ${AIRFLOW_ADMIN_PASSWORD:-admin}",
+     "AIRFLOW_ADMIN_PASSWORD has a default value in docker-compose.yml"),
+    ("admin password on a command line", "compose", "jcw deploy admin-user --username",
+     'airflow users create --role Admin --password "$$AIRFLOW_ADMIN_PASSWORD" --username',
+     "`airflow users create ...` has --password: no password on a command line"),
+    ("generated shared admin password", "compose", "jcw deploy admin-user --username",
+     "airflow users create --role Admin --use-random-password --username",
+     "`airflow users create ...` has --use-random-password"),
+    ("image without the FAB auth manager", "dockerfile",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={FAB} \\\n", "",
+     f"the image does not set AIRFLOW__CORE__AUTH_MANAGER={FAB}"),
+    ("image switched to the simple manager", "dockerfile",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={FAB} \\\n",
+     f"    AIRFLOW__CORE__AUTH_MANAGER={SIMPLE} \\\n",
+     "Dockerfile: configures the SimpleAuthManager"),
     ("unpinned base image", "dockerfile", "FROM python:3.11.11-slim-bookworm AS build",
      "FROM python:3-slim AS build", "image python:3-slim is not pinned"),
     ("no bytecode", "dockerfile", "UV_COMPILE_BYTECODE=1", "UV_COMPILE_BYTECODE=0",
@@ -221,31 +265,9 @@ def test_runbook_names_every_service_and_volume() -> None:
     import yaml
 
     spec = yaml.safe_load((REPO / "docker-compose.yml").read_text())
-    runbook = (REPO / "docs" / "operations.md").read_text()
-    missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in runbook]
+    text = runbook.RUNBOOK.read_text()
+    missing = [n for n in [*spec["services"], *spec["volumes"]] if f"`{n}`" not in text]
     assert missing == []
-
-
-def runbook_commands() -> list[list[str]]:
-    """Every `airflow`, `jcw` and `python` command in the runbook's sh blocks."""
-    import shlex
-
-    text = (REPO / "docs" / "operations.md").read_text()
-    commands = []
-    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-        for line in block.splitlines():
-            line = line.split(" #")[0].strip()
-            for part in re.split(r"\s*(?:&&|&|;)\s*", line):
-                if not re.match(
-                    r"^(\w+=\S*\s+)*(docker compose exec \S+ )?(airflow|jcw|python) ", part
-                ):
-                    continue
-                argv = shlex.split(part)
-                while argv and ("=" in argv[0] or argv[0] in ("docker", "compose", "exec")):
-                    argv = argv[1:] if argv[0] != "exec" else argv[2:]
-                if argv and argv[0] in ("airflow", "jcw", "python"):
-                    commands.append(argv)
-    return commands
 
 
 def test_runbook_commands_are_valid() -> None:
@@ -253,7 +275,7 @@ def test_runbook_commands_are_valid() -> None:
     from ingest.cli.main import build_parser as jcw_parser
     from tests.deploy.compose_check import _airflow_cli_error, _services_error
 
-    commands = runbook_commands()
+    commands = runbook.commands()
     assert len(commands) >= 15
     problems = []
     for argv in commands:
@@ -280,24 +302,42 @@ def test_runbook_commands_are_valid() -> None:
 # which the runbook must show an operator.
 E2E_COMMANDS = (
     "airflow db migrate",
-    "jcw deploy admin-password --file",
+    "jcw deploy admin-user --username",
     "airflow pools set duckdb_writer 1",
     "jcw deploy connections --from",
     "airflow connections import --overwrite",
     "airflow celery worker --concurrency 8",
     "airflow dags trigger jcw_collect --run-id rerun_",
     "prod_services.py start --root",
+    # People and roles: the e2e tests run these runbook lines verbatim (runbook.command).
+    "airflow users create --role Viewer",
+    "airflow users create --role User",
+    "airflow users list",
+    "airflow users reset-password --username",
+    "airflow users remove-role --username",
+    "airflow users add-role --username",
+    "airflow users delete --username",
+    "/api/v2/eventLogs?",
 )
 
 
 def test_runbook_shows_the_commands_the_e2e_tests_run() -> None:
-    runbook = (REPO / "docs" / "operations.md").read_text()
+    text = runbook.RUNBOOK.read_text()
     e2e = "".join(
         (REPO / "tests" / "deploy" / name).read_text()
         for name in ("test_production_e2e.py", "test_prod_services.py")
     )
-    assert [c for c in E2E_COMMANDS if c not in runbook] == []
+    assert [c for c in E2E_COMMANDS if c not in text] == []
     # And the e2e tests do run them (as argv lists or f-strings in that file).
     for command in E2E_COMMANDS:
         words = [w for w in command.split() if w not in ("airflow",)]
         assert all(f'"{w}"' in e2e or w in e2e for w in words), command
+
+
+def test_every_user_management_command_of_the_runbook_is_run_by_the_e2e_tests() -> None:
+    """No `airflow users ...` line in the runbook that the production tests do not run."""
+    users = [" ".join(a) for a in runbook.commands() if a[:2] == ["airflow", "users"]]
+    users += [" ".join(a) for a in runbook.commands() if a[:3] == ["jcw", "deploy", "admin-user"]]
+    assert len(users) >= 7
+    untested = [c for c in users if not any(c.startswith(p) for p in E2E_COMMANDS)]
+    assert untested == []

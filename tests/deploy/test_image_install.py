@@ -3,7 +3,8 @@
 There is no Docker engine here, so the image is not built. What can be proven is proven: the
 `uv sync` lines of the Dockerfile, with its ENV, run in a scratch copy of exactly what the
 Dockerfile copies before them, and the smoke test of its last RUN line passes in the
-resulting environment (no dev tools, the locked versions, the jcw CLI).
+resulting environment (no dev tools, the locked versions, the FAB auth manager the image
+sets, the jcw CLI).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def test_dockerfile_install_steps_work_with_the_lock(tmp_path: Path) -> None:
         [str(bin_dir / "python"), "-c",
          "import airflow, celery, psycopg, dbt.version, duckdb; "
          "from airflow.providers.celery.executors import celery_executor; "
+         "from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager; "
          "print(airflow.__version__, duckdb.__version__, celery.__version__)"],
         cwd=project, env=env, capture_output=True, text=True,
     )  # fmt: skip

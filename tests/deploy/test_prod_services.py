@@ -82,25 +82,25 @@ def test_airflow_migrates_onto_postgres_and_redis_answers(postgres, redis, tmp_p
     client.close()
 
 
-def test_admin_password_and_connections_files_are_private(tmp_path: Path) -> None:
-    """The two deployment helpers write owner-only files and never print the secrets."""
-    passwords = tmp_path / "auth" / "passwords.json"
-    script = [str(Path(sys.executable).parent / "jcw"), "deploy"]
-    done = subprocess.run(
-        [*script, "admin-password", "--file", str(passwords)],
-        env={**os.environ, "AIRFLOW_ADMIN_PASSWORD": "pw-4711"},
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert json.loads(passwords.read_text()) == {"admin": "pw-4711"}
-    assert passwords.stat().st_mode & 0o077 == 0
-    assert "pw-4711" not in done.stdout + done.stderr
-    empty = subprocess.run(
-        [*script, "admin-password", "--file", str(passwords)],
-        env={**os.environ, "AIRFLOW_ADMIN_PASSWORD": ""},
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert empty.returncode == 1 and "AIRFLOW_ADMIN_PASSWORD is empty" in empty.stderr
+def test_admin_user_refuses_bad_input_and_the_connections_file_is_private(
+    tmp_path: Path,
+) -> None:
+    """The two deployment helpers: the first admin needs a password from the environment
+    and a plain user name (the account itself is created by the production e2e tests);
+    the connections import file is owner-only and never echoed."""
+    script = [str(Path(sys.executable).parent / "jcw"), "deploy", "admin-user"]
+    person = ["--email", "erika@jcw.test", "--firstname", "Erika", "--lastname", "Mustermann"]
+    for username, password, message in (
+        ("erika", "", "AIRFLOW_ADMIN_PASSWORD is empty; set it in .env"),
+        ("erika; drop", "pw-4711", "'erika; drop' is not a user name (letters, digits, . _ @ -)"),
+    ):
+        done = subprocess.run(
+            [*script, "--username", username, *person],
+            env={**os.environ, "AIRFLOW_ADMIN_PASSWORD": password},
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert (done.returncode, done.stderr.strip()) == (1, f"jcw: DeployError: {message}")
+        assert "pw-4711" not in done.stdout + done.stderr
 
     lines = (
         'AIRFLOW_CONN_JC_08111=\'{"conn_type": "http", "host": "http://h/jc/08111", '
@@ -113,3 +113,14 @@ def test_admin_password_and_connections_files_are_private(tmp_path: Path) -> Non
         deploy.connections_import_file("JC_08111=x\n")
     with pytest.raises(deploy.DeployError, match="does not hold a JSON connection"):
         deploy.connections_import_file("AIRFLOW_CONN_JC_08111=http://h\n")
+    out = tmp_path / "jc_connections.json"
+    source = tmp_path / "jc_connections.env"
+    source.write_text(lines)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "jcw"), "deploy", "connections", "--from", str(source),
+         "--out", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, f"1 connections written to {out}\n")
+    assert json.loads(out.read_text())["jc_08111"]["password"] == "tok"
+    assert out.stat().st_mode & 0o077 == 0

@@ -1,18 +1,30 @@
 """The production topology end to end: Airflow on PostgreSQL (LocalExecutor), and Airflow on
-PostgreSQL with a Redis broker and a separately started Celery worker (CeleryExecutor).
+PostgreSQL with a Redis broker and a separately started Celery worker (CeleryExecutor), both
+with the FAB auth manager (personal accounts and roles), as in docker-compose.yml.
 
 Each test deploys the way docs/operations.md tells an operator to (the same commands, in the
-same order), stores the jobcenters' endpoints and tokens as Airflow connections in PostgreSQL
-(no AIRFLOW_CONN_JC_* variables anywhere), runs `jcw_collect` for one month against the
-simulator, lets the asset schedule `jcw_warehouse`, and checks that the published warehouse
-equals the simulator's ground truth, that the tokens are encrypted at rest and appear in no
-file the pipeline wrote, and (Celery) that the tasks really went through the broker.
+same order; the user-management lines are read from the runbook and run verbatim), stores the
+jobcenters' endpoints and tokens as Airflow connections in PostgreSQL (no AIRFLOW_CONN_JC_*
+variables anywhere), runs `jcw_collect` for one month against the simulator, lets the asset
+schedule `jcw_warehouse`, and checks that the published warehouse equals the simulator's
+ground truth, that the tokens are encrypted at rest and appear in no file the pipeline wrote,
+and (Celery) that the tasks really went through the broker.
+
+The LocalExecutor test is also the test of who may do what (reliability scenario 36), through
+the REST API: an anonymous request gets 401; a viewer sees runs and logs but its trigger,
+clear, backfill and connection read get 403; an operator triggers the month and re-runs one
+jobcenter x month but may read no connection, variable or pool setting; an admin reads the
+connections with every token masked; the audit log names who triggered and cleared; no API
+answer of the whole test holds a token; and `jcw status` names the run that published.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,10 +35,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import requests
 
-from harness.airflow import AirflowStack, airflow_env
+from harness.airflow import FAB_AUTH_MANAGER, AirflowStack, airflow_env
 from harness.api import ApiClient
 from harness.ports import free_port
+from tests.deploy import runbook
 from tests.deploy.conftest import REPO, prod_services
 
 pytestmark = [pytest.mark.production, pytest.mark.timeout(1800)]
@@ -35,6 +49,24 @@ PERIOD = "2026-10"
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 JCW_DEPLOY = [str(Path(sys.executable).parent / "jcw"), "deploy"]
 DAGS = ("jcw_collect", "jcw_warehouse")
+# The first admin's .env entries (docs/operations.md "Deploy"; .env.example).
+FIRST_ADMIN = {
+    "AIRFLOW_ADMIN_USERNAME": "erika.mustermann",
+    "AIRFLOW_ADMIN_EMAIL": "erika.mustermann@jcw.test",
+    "AIRFLOW_ADMIN_FIRSTNAME": "Erika",
+    "AIRFLOW_ADMIN_LASTNAME": "Mustermann",
+    "AIRFLOW_ADMIN_PASSWORD": "first-admin-" + secrets.token_hex(8),
+}
+# The runbook's user-management lines (docs/operations.md "People and roles"), run verbatim.
+CREATE_VIEWER = "airflow users create --role Viewer"
+CREATE_OPERATOR = "airflow users create --role User"
+LIST_USERS = "airflow users list"
+RESET_PASSWORD = "airflow users reset-password --username"
+REMOVE_ROLE = "airflow users remove-role --username"
+ADD_ROLE = "airflow users add-role --username"
+DELETE_USER = "airflow users delete --username"
+# The runbook's audit-log query: who triggered, cleared or backfilled what.
+AUDIT_QUERY = "/api/v2/eventLogs?"
 NATIONAL_COLUMNS = (
     "jobcenters_reporting", "einwohner", "einwohner_bis_rag", "personen",
     "bedarfsgemeinschaften", "elb", "nef", "elb_langzeit", "integrationen",
@@ -85,16 +117,11 @@ def airflow(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def runbook_deploy(env: dict[str, str], simulator_url: str, admin_password: str) -> None:
+def runbook_deploy(env: dict[str, str], simulator_url: str) -> None:
     """docs/operations.md "Deploy" and "Configure jobcenters", step by step."""
     airflow(env, "db", "migrate")
-    passwords_file = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]
-    done = subprocess.run(
-        [*JCW_DEPLOY, "admin-password", "--file", passwords_file],
-        env={**env, "AIRFLOW_ADMIN_PASSWORD": admin_password},
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    answer = first_admin(env, FIRST_ADMIN["AIRFLOW_ADMIN_PASSWORD"])
+    assert f'User "{FIRST_ADMIN["AIRFLOW_ADMIN_USERNAME"]}" created with role "Admin"' in answer
     airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
     lines_file = Path(env["AIRFLOW_HOME"]) / "jc_connections.env"
     import_file = Path(env["AIRFLOW_HOME"]) / "jc_connections.json"
@@ -113,6 +140,47 @@ def runbook_deploy(env: dict[str, str], simulator_url: str, admin_password: str)
     airflow(env, "connections", "import", "--overwrite", str(import_file))
     import_file.unlink()
     lines_file.unlink()
+
+
+def first_admin(env: dict[str, str], password: str) -> str:
+    """The runbook's `jcw deploy admin-user ...` (airflow-init's step) with the .env entries."""
+    argv = runbook.command("jcw deploy admin-user", FIRST_ADMIN)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "jcw"), *argv[1:]],
+        env={**env, **FIRST_ADMIN, "AIRFLOW_ADMIN_PASSWORD": password},
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert password not in done.stdout + done.stderr
+    return done.stdout
+
+
+def users_command(env: dict[str, str], prefix: str, password: str | None = None) -> str:
+    """One runbook line `airflow users ...`, verbatim. A password it prompts for (twice, not
+    echoed) comes on stdin: without a terminal (own session) getpass reads it from there, so
+    it is on no command line here either."""
+    argv = runbook.command(prefix)
+    done = subprocess.run(
+        [AIRFLOW, *argv[1:]], env=env, cwd=REPO, capture_output=True, text=True, timeout=600,
+        input=f"{password}\n{password}\n" if password else None, start_new_session=True,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{' '.join(argv)}:\n{done.stderr[-3000:]}"
+    if password:
+        assert password not in done.stdout + done.stderr
+    return done.stdout
+
+
+def username_in(prefix: str) -> str:
+    argv = runbook.command(prefix)
+    return argv[argv.index("--username") + 1]
+
+
+def roles_of_everyone(env: dict[str, str]) -> dict[str, list[str]]:
+    """`airflow users list -o json` (the runbook's access review): user -> roles."""
+    argv = [*runbook.command(LIST_USERS), "-o", "json"]
+    out = airflow(env, *argv[1:])
+    listing = next(line for line in out.splitlines() if line.startswith("["))
+    return {u["username"]: sorted(u["roles"]) for u in json.loads(listing)}
 
 
 def stop_process_group(proc: subprocess.Popen) -> None:
@@ -151,11 +219,14 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
             "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
             "AIRFLOW_CONN_SMTP_DEFAULT": smtp_server.conn_uri,
+            # As the image and docker-compose.yml: personal accounts with roles.
+            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
         }
         env = airflow_env(data_dir, api_port=api_port(), extra=settings)
         env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW_CONN_JC_")}
+        assert [k for k in env if "SIMPLE_AUTH_MANAGER" in k] == []
         began = time.monotonic()
-        runbook_deploy(env, simulator.base_url, admin_password="e2e-admin")
+        runbook_deploy(env, simulator.base_url)
         stack = AirflowStack(env)
         worker = None
         try:
@@ -169,7 +240,11 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
                         stdin=subprocess.DEVNULL, start_new_session=True,
                     )  # fmt: skip
             stack.wait_healthy(timeout=300)
-            api = ApiClient(stack.url, "admin", "e2e-admin")
+            api = ApiClient(
+                stack.url,
+                FIRST_ADMIN["AIRFLOW_ADMIN_USERNAME"],
+                FIRST_ADMIN["AIRFLOW_ADMIN_PASSWORD"],
+            )
             api.wait_dags(DAGS, timeout=300)
             for dag_id in DAGS:
                 api.unpause(dag_id)
@@ -194,12 +269,17 @@ def deploy(data_dir: Path, simulator, smtp_server, postgres) -> Iterator:
                 stop_process_group(d.worker)
 
 
-def run_one_month(d: Deployment) -> tuple[list[dict], list[list[dict]]]:
-    """Runbook "Re-run a month": trigger jcw_collect, wait for it and for jcw_warehouse."""
+def trigger_month_by_cli(d: Deployment) -> str:
+    """Runbook "Re-run a month" on the command line (inside a container in production)."""
     run_id = f"rerun_{PERIOD}"
     conf = json.dumps({"period_from": PERIOD, "period_to": PERIOD})
-    began = time.monotonic()
     airflow(d.env, "dags", "trigger", "jcw_collect", "--run-id", run_id, "--conf", conf)
+    return run_id
+
+
+def wait_month(d: Deployment, run_id: str) -> tuple[list[dict], list[list[dict]]]:
+    """Wait for the month's jcw_collect run and for the jcw_warehouse runs it schedules."""
+    began = time.monotonic()
     state = d.api.wait_run("jcw_collect", run_id, timeout=1200)
     print(f"[timing] jcw_collect trigger to finished: {time.monotonic() - began:.0f} s")
     collect_tis = d.api.task_instances("jcw_collect", run_id)
@@ -308,12 +388,242 @@ def prod_services_registry() -> list:
     return list(jobcenters())
 
 
-def test_local_executor_on_postgres(deploy, data_dir: Path, simulator, postgres) -> None:
+def client(d: Deployment, username: str, password: str, answers: list[str]) -> ApiClient:
+    """A person's REST API client; every answer it receives is kept for the token sweep."""
+    api = ApiClient(d.stack.url, username, password)
+    api.on_response(lambda r: answers.append(r.text))
+    return api
+
+
+def token_status(d: Deployment, username: str, password: str) -> int:
+    """POST /auth/token: 201 for valid credentials, 401 otherwise."""
+    body = {"username": username, "password": password}
+    return requests.post(f"{d.stack.url}/auth/token", json=body, timeout=30).status_code
+
+
+def status_of(api: ApiClient, method: str, path: str, **kwargs) -> int:
+    return api.response(method, path, **kwargs).status_code
+
+
+def month_conf() -> dict:
+    return {"period_from": PERIOD, "period_to": PERIOD}
+
+
+def clear_body(run_id: str, map_index: int) -> dict:
+    """Re-run one jobcenter x month: its mapped collect task and what follows (validate)."""
+    return {
+        "dry_run": False, "dag_run_id": run_id, "task_ids": [["collect", map_index]],
+        "only_failed": False, "include_downstream": True, "reset_dag_runs": True,
+    }  # fmt: skip
+
+
+BACKFILL_DRY_RUN = {
+    "dag_id": "jcw_collect", "from_date": "2026-10-01T00:00:00Z",
+    "to_date": "2026-10-03T00:00:00Z", "max_active_runs": 1,
+}  # fmt: skip
+
+
+def assert_refused_before_the_run(anonymous_url: str, viewer: ApiClient, operator: ApiClient):
+    """Anonymous 401; viewer and operator 403 for what their role does not include."""
+    trigger = {"logical_date": None, "conf": month_conf()}
+    anonymous = {
+        "GET /dags": requests.get(f"{anonymous_url}/api/v2/dags", timeout=30).status_code,
+        "POST trigger": requests.post(
+            f"{anonymous_url}/api/v2/dags/jcw_collect/dagRuns", json=trigger, timeout=30
+        ).status_code,
+        "GET connections": requests.get(
+            f"{anonymous_url}/api/v2/connections", timeout=30
+        ).status_code,
+    }
+    assert anonymous == {"GET /dags": 401, "POST trigger": 401, "GET connections": 401}
+    jc = "jc_08111"
+    seen = {
+        "viewer sees the DAGs": status_of(viewer, "GET", "/dags/jcw_collect"),
+        "viewer sees the runs": status_of(viewer, "GET", "/dags/jcw_collect/dagRuns"),
+        "viewer sees the assets": status_of(viewer, "GET", "/assets"),
+        "viewer triggers": status_of(viewer, "POST", "/dags/jcw_collect/dagRuns", json=trigger),
+        "viewer backfills": status_of(viewer, "POST", "/backfills/dry_run", json=BACKFILL_DRY_RUN),
+        "viewer lists connections": status_of(viewer, "GET", "/connections"),
+        "viewer reads a connection": status_of(viewer, "GET", f"/connections/{jc}"),
+        "viewer reads variables": status_of(viewer, "GET", "/variables"),
+        "viewer reads the audit log": status_of(viewer, "GET", "/eventLogs"),
+        "operator lists connections": status_of(operator, "GET", "/connections"),
+        "operator reads a connection": status_of(operator, "GET", f"/connections/{jc}"),
+        "operator changes a connection": status_of(
+            operator, "PATCH", f"/connections/{jc}", json={"connection_id": jc, "conn_type": "http"}
+        ),
+        "operator reads variables": status_of(operator, "GET", "/variables"),
+        "operator sets a variable": status_of(
+            operator, "POST", "/variables", json={"key": "k", "value": "v"}
+        ),
+        "operator resizes a pool": status_of(
+            operator, "PATCH", "/pools/duckdb_writer", json={"slots": 4}
+        ),
+        "operator reads the audit log": status_of(operator, "GET", "/eventLogs"),
+    }
+    assert seen == {
+        "viewer sees the DAGs": 200, "viewer sees the runs": 200, "viewer sees the assets": 200,
+        "viewer triggers": 403, "viewer backfills": 403, "viewer lists connections": 403,
+        "viewer reads a connection": 403, "viewer reads variables": 403,
+        "viewer reads the audit log": 403, "operator lists connections": 403,
+        "operator reads a connection": 403, "operator changes a connection": 403,
+        "operator reads variables": 403, "operator sets a variable": 403,
+        "operator resizes a pool": 403, "operator reads the audit log": 403,
+    }  # fmt: skip
+    # An operator may backfill (here: what a backfill of three days would run, nothing runs).
+    dry = operator.request("POST", "/backfills/dry_run", json=BACKFILL_DRY_RUN)
+    assert [r["logical_date"] for r in dry["backfills"]] == [
+        "2026-10-01T04:00:00Z", "2026-10-02T04:00:00Z",
+    ]  # fmt: skip
+
+
+def test_local_executor_on_postgres_with_roles(deploy, data_dir: Path, simulator, postgres) -> None:
     d = deploy()
-    collect_tis, warehouse_runs = run_one_month(d)
+    # airflow-init runs on every `up`: the first admin exists and keeps their password.
+    again = first_admin(d.env, "another-password-from-a-changed-env")
+    assert f"{FIRST_ADMIN['AIRFLOW_ADMIN_USERNAME']} already exists in the db" in again
+    assert token_status(d, "erika.mustermann", FIRST_ADMIN["AIRFLOW_ADMIN_PASSWORD"]) == 201
+    assert token_status(d, "erika.mustermann", "another-password-from-a-changed-env") == 401
+
+    # People get personal accounts (runbook "People and roles"), their passwords prompted for.
+    viewer_name, operator_name = username_in(CREATE_VIEWER), username_in(CREATE_OPERATOR)
+    viewer_pw, operator_pw = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    users_command(d.env, CREATE_VIEWER, viewer_pw)
+    users_command(d.env, CREATE_OPERATOR, operator_pw)
+    assert roles_of_everyone(d.env) == {
+        "erika.mustermann": ["Admin"], viewer_name: ["Viewer"], operator_name: ["User"],
+    }  # fmt: skip
+    answers: list[str] = []
+    viewer = client(d, viewer_name, viewer_pw, answers)
+    operator = client(d, operator_name, operator_pw, answers)
+    admin = client(d, "erika.mustermann", FIRST_ADMIN["AIRFLOW_ADMIN_PASSWORD"], answers)
+    assert token_status(d, viewer_name, "not-the-password") == 401
+    assert_refused_before_the_run(d.stack.url, viewer, operator)
+
+    # The operator re-runs the month through the API (runbook "Re-run a month").
+    run_id = f"rerun_{PERIOD}"
+    body = {"dag_run_id": run_id, "logical_date": None, "conf": month_conf()}
+    assert operator.request("POST", "/dags/jcw_collect/dagRuns", json=body)["dag_run_id"] == run_id
+    collect_tis, warehouse_runs = wait_month(d, run_id)
     assert_collect_complete(collect_tis, warehouse_runs)
     assert_warehouse_equals_truth(data_dir, simulator.truth(PERIOD))
     assert_tokens_safe(d, data_dir, simulator, postgres)
+    # Everyone who may see the run sees who triggered it.
+    assert viewer.request("GET", f"/dags/jcw_collect/dagRuns/{run_id}")["triggering_user_name"] == (
+        operator_name
+    )
+    assert_status_names_the_publishing_run(d, data_dir)
+
+    # Analysts read logs but clear nothing; the operator re-runs one jobcenter x month.
+    stuttgart = next(
+        ti for ti in collect_tis
+        if ti["task_id"] == "collect" and (ti["rendered_map_index"] or "").startswith("08111 ")
+    )  # fmt: skip
+    log = viewer.request(
+        "GET",
+        f"/dags/jcw_collect/dagRuns/{run_id}/taskInstances/collect/logs/1"
+        f"?map_index={stuttgart['map_index']}",
+    )
+    events = [line.get("event", "") for line in log["content"] if isinstance(line, dict)]
+    returned = "Done. Returned value was: {'kreis_ags': '08111'"
+    assert any(e.startswith(returned) for e in events), events
+    clear = clear_body(run_id, stuttgart["map_index"])
+    assert status_of(viewer, "POST", "/dags/jcw_collect/clearTaskInstances", json=clear) == 403
+    cleared = operator.request("POST", "/dags/jcw_collect/clearTaskInstances", json=clear)
+    assert sorted((ti["task_id"], ti["map_index"]) for ti in cleared["task_instances"]) == [
+        ("collect", stuttgart["map_index"]), ("validate", -1),
+    ]  # fmt: skip
+    assert d.api.wait_run("jcw_collect", run_id, timeout=600) == "success"
+    d.api.wait_idle(["jcw_collect", "jcw_warehouse"], timeout=600)
+    tries = {(ti["task_id"], ti["map_index"]): ti["try_number"] for ti in d.api.task_instances(
+        "jcw_collect", run_id)}  # fmt: skip
+    assert {k for k, n in tries.items() if n == 2} == {
+        ("collect", stuttgart["map_index"]), ("validate", -1),
+    }  # fmt: skip
+    assert {n for n in tries.values()} == {1, 2}
+
+    # Admins see the connections, every token masked; nobody else does (above).
+    assert_admin_sees_masked_connections(admin, simulator)
+    # The audit log (runbook query): who triggered and who cleared, as whom. A clear is
+    # recorded before its permission check, so the viewer's refused attempt is there too.
+    audit = admin.request("GET", runbook.url(AUDIT_QUERY).removeprefix("/api/v2"))
+    entries = [
+        (e["event"], e["owner"], e["dag_id"], e["run_id"])
+        for e in sorted(audit["event_logs"], key=lambda e: e["event_log_id"])
+    ]
+    assert entries == [
+        ("trigger_dag_run", operator_name, "jcw_collect", run_id),
+        ("post_clear_task_instances", viewer_name, "jcw_collect", run_id),
+        ("post_clear_task_instances", operator_name, "jcw_collect", run_id),
+    ]
+    clear_extra = json.loads(
+        next(e for e in audit["event_logs"] if e["owner"] == operator_name
+             and e["event"] == "post_clear_task_instances")["extra"]
+    )  # fmt: skip
+    assert clear_extra["task_ids"] == [["collect", stuttgart["map_index"]]]
+
+    # Whatever the three of them asked the API, no answer held a token; the admin also reads
+    # what a task could have leaked into: task instances (rendered fields), XComs, the run.
+    admin.task_instances("jcw_collect", run_id)
+    xcoms = admin.request(
+        "GET", "/dags/jcw_collect/dagRuns/~/taskInstances/~/xcomEntries?limit=100"
+    )
+    assert xcoms["total_entries"] > 0
+    admin.request("GET", f"/dags/jcw_collect/dagRuns/{run_id}")
+    tokens = {json.loads(v)["password"] for v in simulator.env.values()}
+    assert len(answers) > len(tokens) + 20  # every connection read is among them
+    assert [a[:200] for a in answers if any(tok in a for tok in tokens)] == []
+
+    # People change: a forgotten password, a new role, someone leaves (runbook, verbatim).
+    new_pw = secrets.token_urlsafe(12)
+    users_command(d.env, RESET_PASSWORD, new_pw)
+    assert username_in(RESET_PASSWORD) == viewer_name
+    assert (token_status(d, viewer_name, viewer_pw), token_status(d, viewer_name, new_pw)) == (
+        401, 201,
+    )  # fmt: skip
+    assert username_in(REMOVE_ROLE) == username_in(ADD_ROLE) == operator_name
+    users_command(d.env, ADD_ROLE)
+    users_command(d.env, REMOVE_ROLE)
+    users_command(d.env, DELETE_USER)
+    assert username_in(DELETE_USER) == viewer_name
+    assert token_status(d, viewer_name, new_pw) == 401
+    assert roles_of_everyone(d.env) == {"erika.mustermann": ["Admin"], operator_name: ["Viewer"]}
+
+
+def assert_admin_sees_masked_connections(admin: ApiClient, simulator) -> None:
+    """An admin lists and reads every jobcenter connection; the token is always "***"."""
+    listed: list[dict] = []
+    while True:  # the API answers at most 100 per page
+        page = admin.request("GET", f"/connections?limit=100&offset={len(listed)}")
+        listed += page["connections"]
+        if not page["connections"] or len(listed) >= page["total_entries"]:
+            break
+    jc = {c["connection_id"]: c for c in listed if c["connection_id"].startswith("jc_")}
+    assert len(jc) == len(simulator.env)
+    assert {c["password"] for c in jc.values()} == {"***"}
+    for conn_id in sorted(jc):
+        one = admin.request("GET", f"/connections/{conn_id}")
+        assert (one["password"], one["host"]) == ("***", jc[conn_id]["host"])
+
+
+def assert_status_names_the_publishing_run(d: Deployment, data_dir: Path) -> None:
+    """`jcw status` names the jcw_warehouse run whose publish put the snapshot in place."""
+    published = [
+        (ti["end_date"], r["dag_run_id"])
+        for r in d.api.runs("jcw_warehouse")
+        for ti in d.api.task_instances("jcw_warehouse", r["dag_run_id"])
+        if ti["task_id"] == "publish" and ti["state"] == "success"
+    ]
+    last_run = max(published)[1]
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "jcw"), "status", "--period", PERIOD],
+        env={**d.env, "JCW_DATA_DIR": str(data_dir)}, cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    line = re.search(r"^Veröffentlicht von Lauf (\S+) am \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$",
+                     done.stdout, re.MULTILINE)  # fmt: skip
+    assert line is not None, done.stdout
+    assert line.group(1) == last_run
 
 
 def test_celery_executor_on_postgres_and_redis(
@@ -322,7 +632,8 @@ def test_celery_executor_on_postgres_and_redis(
     import psycopg
 
     d = deploy(redis)
-    collect_tis, warehouse_runs = run_one_month(d)
+    run_id = trigger_month_by_cli(d)
+    collect_tis, warehouse_runs = wait_month(d, run_id)
     assert_collect_complete(collect_tis, warehouse_runs)
     assert_warehouse_equals_truth(data_dir, simulator.truth(PERIOD))
     assert_tokens_safe(d, data_dir, simulator, postgres)
@@ -335,3 +646,13 @@ def test_celery_executor_on_postgres_and_redis(
         ).fetchone()[0]
     ran = [ti for tis in warehouse_runs for ti in tis if ti["state"] == "success"]
     assert done >= len(collect_tis) + len(ran)
+    # A run triggered on the command line names the operating-system user, in the run and in
+    # the audit log (the runbook's query): inside a container that is `airflow`, not a person.
+    user = getpass.getuser()
+    assert d.api.request("GET", f"/dags/jcw_collect/dagRuns/{run_id}")["triggering_user_name"] == (
+        user
+    )
+    audit = d.api.request("GET", runbook.url(AUDIT_QUERY).removeprefix("/api/v2"))
+    assert [(e["event"], e["owner"], e["dag_id"]) for e in audit["event_logs"]] == [
+        ("cli_dag_trigger", user, "jcw_collect")
+    ]

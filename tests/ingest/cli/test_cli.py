@@ -116,3 +116,5 @@ def test_fetch_then_status_against_the_simulator(simulator, data_dir: Path) -> N
     assert not any(
         line.startswith(picked[0]) and "missing" in line for line in r.stdout.splitlines()
     )
+    # Nothing was built: the status says that no snapshot is published yet.
+    assert "\nNoch kein Snapshot veröffentlicht.\n" in r.stdout

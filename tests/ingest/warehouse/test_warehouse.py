@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,37 @@ def test_the_snapshot_holds_the_marts_with_their_descriptions(published: Path) -
     assert comment.startswith("K2, Integrationsquote")
     # No temporary file is left behind.
     assert [p.name for p in snap.parent.glob("jobcenters.duckdb*")] == ["jobcenters.duckdb"]
+
+
+def test_the_snapshot_names_the_run_that_published_it(published: Path) -> None:
+    """snapshot_info records the Airflow run id and the time in UTC; `jcw status` prints it."""
+    from ingest.cli.output import format_publication
+
+    by_hand = snapshot.publication()
+    assert by_hand is not None and by_hand["airflow_run_id"] is None
+    assert format_publication(by_hand).startswith("Veröffentlicht ohne Airflow-Lauf")
+    run_id = "asset_triggered__2026-11-21T06:00:00+00:00"
+    berlin_winter = timezone(timedelta(hours=1))
+    publish.publish(
+        run_id=run_id, published_at=datetime(2026, 11, 21, 7, 30, 5, tzinfo=berlin_winter)
+    )
+    info = snapshot.publication()
+    assert (info["airflow_run_id"], info["published_at"]) == (
+        run_id,
+        datetime(2026, 11, 21, 6, 30, 5),
+    )
+    assert info["latest_period"] == "2025-03"
+    assert format_publication(info) == (
+        "Veröffentlicht von Lauf asset_triggered__2026-11-21T06:00:00+00:00 "
+        "am 2026-11-21 06:30:05 UTC"
+    )
+
+
+def test_nothing_published_yet_is_said_so(data_dir: Path) -> None:
+    from ingest.cli.output import format_publication
+
+    assert snapshot.publication() is None
+    assert format_publication(None) == "Noch kein Snapshot veröffentlicht."
 
 
 @pytest.fixture(scope="session", params=["1.4.4", "1.5.5"])
