@@ -32,6 +32,7 @@ import requests
 from harness.ports import wait_port
 from harness.processes import stop_groups
 from ingest.core import layout
+from ingest.core.clock import TIMEZONE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -74,6 +75,8 @@ def airflow_env(
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # Log timestamps and naive times in German time; the UI shows the browser's zone.
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": str(TIMEZONE),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         # SQLite on 2 cores dies with "database is locked" at the default 32 (platform notes
         # §2); 8 held and leaves CPU for the fetch threads inside the tasks.

@@ -43,7 +43,7 @@ def period_range(text: str, today: date | None = None) -> list[str]:
     return months.period_range(first, last)
 
 
-def _periods(values: list[str] | None, today: date | None = None) -> list[str]:
+def periods_arg(values: list[str] | None, today: date | None = None) -> list[str]:
     return sorted({p for v in values or [] for p in period_range(v, today)})
 
 
@@ -54,7 +54,7 @@ def _one_period(text: str, command: str, today: date | None = None) -> str:
     return period[0]
 
 
-def _confirm_size(jobcenters: list[str], periods: list[str], yes: bool) -> None:
+def confirm_size(jobcenters: list[str], periods: list[str], yes: bool) -> None:
     """UsageError for a fetch beyond MAX_FETCH_MONTHS × the registry unless ``yes``."""
     limit = MAX_FETCH_MONTHS * len(registry.jobcenters())
     asked = len(jobcenters) * len(periods)
@@ -65,7 +65,7 @@ def _confirm_size(jobcenters: list[str], periods: list[str], yes: bool) -> None:
         )
 
 
-def _jobcenters(values: list[str] | None) -> list[str]:
+def jobcenters_arg(values: list[str] | None) -> list[str]:
     if not values:
         return [jc.kreis_ags for jc in registry.jobcenters()]
     known = registry.by_ags()
@@ -73,51 +73,6 @@ def _jobcenters(values: list[str] | None) -> list[str]:
         if ags not in known:
             raise UsageError(f"unknown jobcenter {months.shown(ags)}: not in the registry")
     return sorted(set(values))
-
-
-def cmd_fetch(args: argparse.Namespace) -> int:
-    """Fetch, land and validate; 1 if a fetch failed or a requested report's latest
-    revision is rejected, whoever landed or validated it (a concurrent run, say)."""
-    from ingest.collect import collector
-    from ingest.validate.run import process_pending
-
-    periods = _periods(args.period)
-    jobcenters = _jobcenters(args.jobcenter)
-    _confirm_size(jobcenters, periods, args.yes)
-    outcomes = collector.collect_many(jobcenters, periods, max_workers=args.workers)
-    counts = collector.summarize(outcomes)
-    print(
-        f"fetched {len(outcomes)} reports ({len(jobcenters)} jobcenters × {len(periods)} "
-        f"months): " + ", ".join(f"{k} {v}" for k, v in counts.items())
-    )
-    for o in outcomes:
-        if o["outcome"] == "failed":
-            print(f"  {o['kreis_ags']} {o['period']}: {o['reason']}")
-    result = process_pending(periods)
-    print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
-    rejected = _rejected(jobcenters, periods)
-    if rejected:
-        print(f"rejected (latest revision): {len(rejected)}")
-        for line in rejected:
-            print(f"  {line}")
-    return 1 if counts["failed"] or rejected else 0
-
-
-def _rejected(jobcenters: list[str], periods: list[str]) -> list[str]:
-    """``"<ags> <period> rN: <first finding>"`` for each requested report whose latest
-    landed revision has a rejected verdict, read from the files."""
-    from ingest.collect import landing
-    from ingest.validate.store import read_verdict
-
-    out = []
-    for period in periods:
-        for ags in jobcenters:
-            latest = landing.latest(ags, period)
-            verdict = latest and read_verdict(ags, period, latest.revision)
-            if verdict and verdict["verdict"] == "rejected":
-                first = (verdict.get("findings") or [{}])[0].get("rule", "rejected")
-                out.append(f"{ags} {period} r{latest.revision}: {first}")
-    return out
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -156,7 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ingest.validate.parse import parse_report
     from ingest.validate.store import previous_accepted
 
-    _jobcenters([args.jobcenter])
+    jobcenters_arg([args.jobcenter])
     period = _one_period(args.period, "check")
     path = Path(args.file)
     try:
@@ -181,50 +136,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if accepted else 1
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from ingest.validate.run import process_pending
-
-    result = process_pending(_periods(args.period) or None)
-    print("validated: " + ", ".join(f"{k} {v}" for k, v in dict(result).items()))
-    return 0
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    from ingest.warehouse.build import build
-    from ingest.warehouse.publish import publish
-
-    summary = build(_periods(args.period) or None)
-    print(f"build: {summary}")
-    if args.publish:
-        print(f"published {publish()}")
-    return 0
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    from ingest.warehouse.publish import publish
-
-    print(f"published {publish()}")
-    return 0
-
-
-def cmd_rebuild(args: argparse.Namespace) -> int:
-    from ingest.warehouse.build import rebuild
-
-    print(f"rebuild: {rebuild()}")
-    return 0
-
-
 def cmd_docs(args: argparse.Namespace) -> int:
-    from ingest.warehouse.build import docs
+    from ingest.warehouse.build import DOCS_PAGE, docs
 
-    print(f"dbt docs: {docs()}")
+    page = docs() / DOCS_PAGE
+    print(f"dbt-Dokumentation: {page.as_uri()}")
     return 0
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
+    from ingest.cli.output import mail_summary
     from ingest.notify.outbox import deliver_outbox
 
-    print(f"mail: {deliver_outbox()}")
+    print(mail_summary(deliver_outbox()))
     return 0
 
 

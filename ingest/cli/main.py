@@ -1,6 +1,7 @@
 """``jcw``: the operator's command line, one entry point for everything an operator runs.
 
     jcw fetch  --period 2026-10[..2026-12] [--jobcenter AGS ...]   fetch, land, then validate
+    jcw backfill 2024-11..2026-10                                  every stage for a range
     jcw status --period 2026-10 [--today YYYY-MM-DD] [--json]      who is missing/rejected
     jcw check  FILE --jobcenter AGS --period 2026-10               validate one local file
     jcw validate   jcw build   jcw publish   jcw rebuild   jcw docs   jcw mail
@@ -23,7 +24,7 @@ import os
 import signal
 import sys
 
-from ingest.cli import commands, deploy
+from ingest.cli import commands, deploy, pipeline
 from ingest.cli.commands import UsageError
 from ingest.core import layout
 from ingest.core.clock import InvalidDate
@@ -33,6 +34,7 @@ from ingest.core.errors import InvalidDataDir, InvalidKey, JcwError
 _DATA_COMMANDS = frozenset(
     {
         "fetch",
+        "backfill",
         "status",
         "check",
         "validate",
@@ -61,77 +63,198 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _pipeline_commands(sub: argparse._SubParsersAction) -> None:
-    f = sub.add_parser("fetch", help="fetch and land reports, then validate them")
-    f.add_argument("--period", action="append", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
-    f.add_argument("--jobcenter", action="append", help="Kreisschlüssel (repeatable; default all)")
-    f.add_argument("--workers", type=int, default=8, help="parallel jobcenters (default 8)")
-    f.add_argument(
+def _command(
+    sub: argparse._SubParsersAction, name: str, help_: str, examples: list[str], func
+) -> argparse.ArgumentParser:
+    """A subcommand with its help line and its examples under ``jcw NAME --help``."""
+    parser = sub.add_parser(
+        name,
+        help=help_,
+        description=help_,
+        epilog="Beispiele:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=func)
+    return parser
+
+
+_PERIODS_HELP = "Berichtsmonat JJJJ-MM oder Bereich JJJJ-MM..JJJJ-MM (wiederholbar)"
+_JSON_HELP = "eine JSON-Ausgabe für Skripte statt Text, ohne Fortschrittsbalken"
+
+
+def _fetch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobcenter",
+        action="append",
+        metavar="AGS",
+        help="nur dieses Jobcenter, fünfstelliger Kreisschlüssel (wiederholbar; "
+        "Standard: alle 104), z. B. --jobcenter 05113",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=8,
+        help="so viele Jobcenter gleichzeitig abrufen (Standard 8), z. B. --workers 16",
+    )
+    p.add_argument(
         "--yes",
         action="store_true",
-        help=f"fetch more than {commands.MAX_FETCH_MONTHS} months × every jobcenter at once",
+        help=f"mehr als {commands.MAX_FETCH_MONTHS} Monate × alle Jobcenter auf einmal "
+        "abrufen (Schutz vor Tippfehlern im Bereich)",
     )
-    f.set_defaults(func=commands.cmd_fetch)
+    p.add_argument("--json", action="store_true", help=_JSON_HELP)
 
-    s = sub.add_parser("status", help="state of every jobcenter for one month")
-    s.add_argument("--period", required=True)
+
+def _pipeline_commands(sub: argparse._SubParsersAction) -> None:
+    f = _command(
+        sub,
+        "fetch",
+        "Berichte abrufen, ablegen und prüfen",
+        ["jcw fetch --period 2026-10", "jcw fetch --period 2026-07..2026-09 --jobcenter 05113"],
+        pipeline.cmd_fetch,
+    )
+    f.add_argument("--period", action="append", required=True, help=_PERIODS_HELP)
+    _fetch_options(f)
+
+    b = _command(
+        sub,
+        "backfill",
+        "alle Stufen für einen Zeitraum: abrufen, prüfen, Warehouse bauen, veröffentlichen "
+        "(wiederaufnehmbar: ein zweiter Lauf setzt fort, wo der erste stand)",
+        ["jcw backfill 2024-11..2026-10", "jcw backfill 2026-01..2026-06 --no-build --json"],
+        pipeline.cmd_backfill,
+    )
+    b.add_argument(
+        "range", metavar="VON..BIS", help="Monate JJJJ-MM..JJJJ-MM, z. B. 2025-01..2026-10"
+    )
+    _fetch_options(b)
+    b.add_argument(
+        "--no-build", action="store_true", help="nur abrufen und prüfen, kein Warehouse-Build"
+    )
+
+
+def _inspection_commands(sub: argparse._SubParsersAction) -> None:
+    s = _command(
+        sub,
+        "status",
+        "Stand jedes Jobcenters für einen Berichtsmonat",
+        ["jcw status --period 2026-10", "jcw status --period 2026-10 --today 2026-11-21 --json"],
+        commands.cmd_status,
+    )
+    s.add_argument("--period", required=True, help="Berichtsmonat JJJJ-MM, z. B. 2026-10")
     s.add_argument(
-        "--today", help="reference date YYYY-MM-DD (default: JCW_TODAY, else today in Berlin)"
+        "--today",
+        metavar="JJJJ-MM-TT",
+        help="Stichtag (Standard: JCW_TODAY, sonst heute in Berlin), z. B. --today 2026-11-21",
     )
-    s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.set_defaults(func=commands.cmd_status)
+    s.add_argument("--json", action="store_true", help=_JSON_HELP)
 
-    c = sub.add_parser("check", help="parse and validate one local file like the pipeline")
-    c.add_argument("file")
-    c.add_argument("--jobcenter", required=True)
-    c.add_argument("--period", required=True)
-    c.set_defaults(func=commands.cmd_check)
+    c = _command(
+        sub,
+        "check",
+        "eine Datei prüfen wie die Pipeline, ohne etwas abzulegen",
+        ["jcw check bericht.csv --jobcenter 05113 --period 2026-10"],
+        commands.cmd_check,
+    )
+    c.add_argument("file", metavar="DATEI", help="CSV- oder JSON-Datei, z. B. bericht.csv")
+    c.add_argument("--jobcenter", required=True, metavar="AGS", help="Kreisschlüssel, z. B. 05113")
+    c.add_argument("--period", required=True, help="Berichtsmonat JJJJ-MM, z. B. 2026-10")
 
-    v = sub.add_parser("validate", help="validate every landed report without a verdict")
-    v.add_argument("--period", action="append")
-    v.set_defaults(func=commands.cmd_validate)
+    v = _command(
+        sub,
+        "validate",
+        "jeden abgelegten, noch ungeprüften Bericht prüfen",
+        ["jcw validate", "jcw validate --period 2026-10"],
+        pipeline.cmd_validate,
+    )
+    v.add_argument("--period", action="append", help=_PERIODS_HELP + "; Standard: alle")
+    v.add_argument("--json", action="store_true", help=_JSON_HELP)
 
 
 def _warehouse_commands(sub: argparse._SubParsersAction) -> None:
-    b = sub.add_parser("build", help="build the warehouse (dbt) and publish the BI snapshot")
-    b.add_argument("--period", action="append")
-    b.add_argument(
-        "--no-publish", dest="publish", action="store_false", help="build only, do not publish"
+    b = _command(
+        sub,
+        "build",
+        "das Warehouse bauen (dbt) und den BI-Snapshot veröffentlichen",
+        ["jcw build", "jcw build --period 2026-10 --no-publish"],
+        pipeline.cmd_build,
     )
-    b.set_defaults(func=commands.cmd_build)
+    b.add_argument("--period", action="append", help=_PERIODS_HELP + "; Standard: alle")
+    b.add_argument(
+        "--no-publish",
+        dest="publish",
+        action="store_false",
+        help="nur bauen, den Snapshot nicht veröffentlichen",
+    )
+    b.add_argument("--json", action="store_true", help=_JSON_HELP)
 
-    pub = sub.add_parser("publish", help="publish the last green build as the BI snapshot")
-    pub.set_defaults(func=commands.cmd_publish)
+    pub = _command(
+        sub,
+        "publish",
+        "den letzten erfolgreichen Build als BI-Snapshot veröffentlichen",
+        ["jcw publish"],
+        pipeline.cmd_publish,
+    )
+    pub.add_argument("--json", action="store_true", help=_JSON_HELP)
 
-    r = sub.add_parser("rebuild", help="delete the warehouse and rebuild it from the files")
-    r.set_defaults(func=commands.cmd_rebuild)
+    r = _command(
+        sub,
+        "rebuild",
+        "das Warehouse löschen und aus den Dateien neu bauen, dann veröffentlichen",
+        ["jcw rebuild"],
+        pipeline.cmd_rebuild,
+    )
+    r.add_argument("--json", action="store_true", help=_JSON_HELP)
 
-    d = sub.add_parser("docs", help="generate the dbt docs into data/docs/dbt")
-    d.set_defaults(func=commands.cmd_docs)
+    _command(
+        sub,
+        "docs",
+        "die dbt-Dokumentation erzeugen (eine Seite, öffnet aus dem Dateisystem)",
+        ["jcw docs"],
+        commands.cmd_docs,
+    )
 
-    n = sub.add_parser("report", help="the monthly national report (HTML, PDF, profiles)")
-    n.add_argument("--period", help="YYYY-MM (default: the latest published month)")
-    n.add_argument("--out", help="output folder (default: data/docs/report/<period>)")
-    n.add_argument("--no-pdf", action="store_true", help="HTML only")
-    n.set_defaults(func=commands.cmd_report)
+    n = _command(
+        sub,
+        "report",
+        "der monatliche Bundesbericht (HTML, PDF, Profile je Jobcenter)",
+        ["jcw report", "jcw report --period 2026-10 --no-pdf --out /tmp/bericht"],
+        commands.cmd_report,
+    )
+    n.add_argument("--period", help="Berichtsmonat JJJJ-MM (Standard: der neueste veröffentlichte)")
+    n.add_argument(
+        "--out", metavar="ORDNER", help="Zielordner (Standard: data/docs/report/<Monat>)"
+    )
+    n.add_argument("--no-pdf", action="store_true", help="nur HTML, kein PDF")
 
 
 def _mail_commands(sub: argparse._SubParsersAction) -> None:
-    m = sub.add_parser("mail", help="deliver pending alert mails")
-    m.set_defaults(func=commands.cmd_mail)
+    _command(sub, "mail", "wartende Mails zustellen", ["jcw mail"], commands.cmd_mail)
 
-    k = sub.add_parser("smtp-sink", help="local SMTP server storing mail in a Maildir")
-    k.add_argument("--host", default="127.0.0.1")
-    k.add_argument("--port", type=int, default=8025)
-    k.add_argument("--maildir", default="data/mail")
-    k.set_defaults(func=commands.cmd_smtp_sink)
+    k = _command(
+        sub,
+        "smtp-sink",
+        "lokaler SMTP-Server, der Mails in einem Maildir ablegt (Entwicklung)",
+        ["jcw smtp-sink --port 8025 --maildir data/mail"],
+        commands.cmd_smtp_sink,
+    )
+    k.add_argument("--host", default="127.0.0.1", help="Adresse (Standard 127.0.0.1)")
+    k.add_argument("--port", type=int, default=8025, help="Port (Standard 8025)")
+    k.add_argument("--maildir", default="data/mail", help="Maildir-Ordner (Standard data/mail)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="jcw", description="National warehouse of the kommunale Jobcenter.")
-    p.add_argument("-v", "--verbose", action="store_true", help="log retries and progress")
+    p = _Parser(
+        prog="jcw",
+        description="Nationales Warehouse der kommunalen Jobcenter: die Befehle des "
+        "Betriebs. Hilfe und Beispiele je Befehl: jcw BEFEHL --help",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="Protokoll: Wiederholungen, dbt-Ausgabe"
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _pipeline_commands(sub)
+    _inspection_commands(sub)
     _warehouse_commands(sub)
     _mail_commands(sub)
     deploy.add_parser(sub)

@@ -147,11 +147,13 @@ def collect_many(
     max_workers: int = 8,
     now: datetime | None = None,
     client_factory: Callable[[], ReportClient] | None = None,
+    on_done: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`collect` for many jobcenters at once, in threads (one HTTP session per thread).
 
     A failing or slow jobcenter occupies one worker for at most its deadline and never stops
-    the others; every (jobcenter, period) gets an outcome.
+    the others; every (jobcenter, period) gets an outcome. ``on_done`` sees the outcomes of
+    each jobcenter as it finishes (from a worker thread).
     """
     periods = [months.parse_period(p) for p in periods]
     kreis_ags_list = [keys.kreis_ags(ags) for ags in kreis_ags_list]
@@ -179,10 +181,16 @@ def collect_many(
                 results.append(r)
             return results
 
+    def tracked(ags: str) -> list[dict[str, Any]]:
+        results = work(ags)
+        if on_done is not None:
+            on_done(results)
+        return results
+
     remove_stale_temp(layout.landing_dir(), older_than_s=settings.STALE_TEMP_S)
     try:
         with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="jcw-fetch") as pool:
-            results = list(pool.map(work, list(kreis_ags_list)))
+            results = list(pool.map(tracked, list(kreis_ags_list)))
     finally:
         for c in clients:
             c.close()

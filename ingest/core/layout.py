@@ -219,6 +219,11 @@ def warehouse_dir() -> Path:
     return data_dir() / "warehouse"
 
 
+def backfill_state(first: str, last: str) -> Path:
+    """Where ``jcw backfill FIRST..LAST`` notes whether its build and publication are done."""
+    return data_dir() / "backfill" / f"{first}..{last}.json"
+
+
 def docs_dir(kind: str) -> Path:
     """Generated pages: ``validation``, ``dbt`` or ``report``."""
     if kind not in DOCS_KINDS:

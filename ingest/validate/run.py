@@ -20,6 +20,7 @@ then the run fails and nothing is rejected.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
@@ -72,6 +73,7 @@ def process_pending(
     *,
     now: datetime | None = None,
     today: date | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Validate every landed revision that has no verdict yet; write verdicts and outputs.
 
@@ -82,6 +84,7 @@ def process_pending(
     logged, alerts the team and raises :class:`ChecksumMismatch` after everything else was
     processed. ``today`` is the reference date (a month after its month is rejected).
     Returns ``{"accepted", "rejected", "warnings", "periods"}`` counts of this call.
+    ``on_progress(done, total)`` follows the revisions validated, batch by batch.
     """
     now = now or utc_now()
     today = clock.today(today)
@@ -93,9 +96,15 @@ def process_pending(
     months = sorted(by_period)
     history = AcceptedIndex()
     accepted_now: list[tuple[str, str, int]] = []
+    total, done = sum(len(v) for v in by_period.values()), 0
+    if on_progress is not None:
+        on_progress(0, total)
     for start in range(0, len(months), MONTHS_PER_BATCH):
         batch = [r for p in months[start : start + MONTHS_PER_BATCH] for r in by_period[p]]
         _validate_batch(batch, history, mismatches, counts, (now, today), accepted_now)
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, total)
     changed = recheck_following(accepted_now, history, now)
     if changed:
         log.info("history rules re-checked: warnings changed in %s", ", ".join(sorted(changed)))

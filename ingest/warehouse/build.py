@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +49,7 @@ def build(
     *,
     full_refresh: bool = False,
     as_of: str | date | None = None,
+    on_node: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Run one ``dbt build``; return a summary. Raises BuildFailed naming the failed nodes.
 
@@ -54,7 +57,7 @@ def build(
     windows of the 12 months after each) are rebuilt. ``None`` or an empty list reads
     every file. ``as_of`` is the reference date for ``is_final``, overdue reports and
     coverage: the run's date (``YYYY-MM-DD``); ``None`` reads the one clock
-    (:func:`ingest.core.clock.today`).
+    (:func:`ingest.core.clock.today`). ``on_node(done, total)`` follows dbt's nodes.
     """
     periods = _checked_periods(periods or [])
     try:
@@ -77,7 +80,7 @@ def build(
             "plan": plan,
         }
         write_state(wh, state)
-        results = _dbt_build(full_refresh, periods, as_of, state, wh)
+        results = _dbt_build(full_refresh, (periods, as_of), state, wh, on_node)
         summary = {
             "status": "success",
             "as_of": as_of,
@@ -95,9 +98,15 @@ def build(
 
 
 def _dbt_build(
-    full_refresh: bool, periods: list[str], as_of: str | None, state: dict, wh: Path
+    full_refresh: bool,
+    scope: tuple[list[str], str | None],
+    state: dict,
+    wh: Path,
+    on_node: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """Run ``dbt build`` and return its run results; BuildFailed (state saved) if it failed."""
+    """Run ``dbt build`` for ``scope`` (periods, as_of) and return its run results;
+    BuildFailed (state saved) if it failed."""
+    periods, as_of = scope
     # Unit tests check the SQL logic, not the data: they run in CI (``unit_tests``).
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
@@ -105,7 +114,7 @@ def _dbt_build(
     # A dbt that fails before running anything leaves no run_results.json: never read
     # the previous run's.
     (target_dir() / "run_results.json").unlink(missing_ok=True)
-    proc = run_dbt(args, periods=periods, as_of=as_of)
+    proc = run_dbt(args, periods=periods, as_of=as_of, on_line=_node_lines(on_node))
     results = read_run_results(target_dir())
     failed = [r for r in results.get("results", []) if r["status"] in FAILED_STATUSES]
     if proc.returncode != 0 or failed:
@@ -113,6 +122,26 @@ def _dbt_build(
         write_state(wh, state)
         raise BuildFailed(None, None, _failure_reason(proc, failed))
     return results
+
+
+# dbt's line for a finished node: "12:00:01  3 of 85 OK created sql table model main.x".
+_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+
+
+def _node_lines(on_node: Callable[[int, int], None] | None) -> Callable[[str], None] | None:
+    """A line handler calling ``on_node(done, total)`` for each node dbt finishes."""
+    if on_node is None:
+        return None
+    done = 0
+
+    def on_line(line: str) -> None:
+        nonlocal done
+        match = _NODE_DONE.search(line)
+        if match:
+            done += 1
+            on_node(done, int(match.group(2)))
+
+    return on_line
 
 
 def _failure_reason(proc, failed: list[dict]) -> str:
@@ -150,7 +179,9 @@ def unit_tests() -> dict[str, str]:
     return {r["unique_id"]: r["status"] for r in results}
 
 
-def rebuild(as_of: str | date | None = None) -> dict:
+def rebuild(
+    as_of: str | date | None = None, on_node: Callable[[int, int], None] | None = None
+) -> dict:
     """Delete the build database, rebuild every table from the files, then publish.
 
     First re-hashes every landed object: a file that fails its checksum stops the rebuild
@@ -171,7 +202,7 @@ def rebuild(as_of: str | date | None = None) -> dict:
     with exclusive(wh / ".build.lock"):
         for name in (BUILD_DB, f"{BUILD_DB}.wal", "build_state.json"):
             (wh / name).unlink(missing_ok=True)
-    summary = build(None, full_refresh=True, as_of=as_of)
+    summary = build(None, full_refresh=True, as_of=as_of, on_node=on_node)
     from ingest.warehouse.publish import publish
 
     summary["snapshot"] = str(publish())

@@ -22,7 +22,8 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ingest.core import layout, settings
@@ -65,8 +66,11 @@ def run_dbt(
     target_path: Path | None = None,
     periods: list[str] | None = None,
     as_of: str | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run dbt in a child process with this data directory's target and log paths.
+
+    ``on_line`` sees each line dbt prints as it prints it (progress for the command line).
 
     The build's months and reference date go in as environment variables, always set (empty
     = every month / the default date): dbt then re-parses only the few files that read them,
@@ -100,14 +104,17 @@ def run_dbt(
     }
     env["JCW_SEEDS_DIR"] = settings.SEEDS_DIR_NAME
     log.info("running dbt %s", " ".join(args))
-    proc = _run_in_own_group(cmd, cwd=project, env=env)
+    proc = _run_in_own_group(cmd, on_line, cwd=project, env=env)
     for line in proc.stdout.splitlines()[-12:]:
         log.info("dbt: %s", line)
     return proc
 
 
-def _run_in_own_group(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
-    """Run ``cmd`` in a new process group and session; kill the group if we are stopped."""
+def _run_in_own_group(
+    cmd: list[str], on_line: Callable[[str], None] | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in a new process group and session; kill the group if we are stopped.
+    With ``on_line``, stdout is read line by line as it comes (stderr by a thread)."""
     child = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -117,11 +124,28 @@ def _run_in_own_group(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
         **kwargs,
     )
     try:
-        out, err = child.communicate()
+        if on_line is None:
+            out, err = child.communicate()
+        else:
+            out, err = _stream(child, on_line)
     except BaseException:  # KeyboardInterrupt, SIGTERM turned into an exception, ...
         stop_group(child)
         raise
     return subprocess.CompletedProcess(cmd, child.returncode, out, err)
+
+
+def _stream(child: subprocess.Popen, on_line: Callable[[str], None]) -> tuple[str, str]:
+    """(stdout, stderr) of ``child``, handing each stdout line to ``on_line`` on arrival."""
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(child.stderr.read()), daemon=True)
+    reader.start()
+    lines = []
+    for line in child.stdout:
+        lines.append(line)
+        on_line(line.rstrip("\n"))
+    child.wait()
+    reader.join()
+    return "".join(lines), "".join(errors)
 
 
 def stop_group(child: subprocess.Popen) -> None:

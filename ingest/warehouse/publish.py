@@ -13,6 +13,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.core.clock import utc_now
 from ingest.core.errors import BuildFailed
 from ingest.warehouse.dbt import BUILD_DB, exclusive, fsync, warehouse_dir
 from ingest.warehouse.snapshot import SNAPSHOT_DB, snapshot_path
@@ -57,7 +58,7 @@ def publish(run_id: str | None = None, published_at: datetime | None = None) -> 
     """
     import duckdb
 
-    published_at = (published_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    published_at = (published_at or utc_now()).astimezone(UTC).replace(tzinfo=None)
 
     wh = warehouse_dir()
     with exclusive(wh / ".build.lock"):

@@ -620,7 +620,7 @@ def assert_status_names_the_publishing_run(d: Deployment, data_dir: Path) -> Non
         env={**d.env, "JCW_DATA_DIR": str(data_dir)}, cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    line = re.search(r"^Veröffentlicht von Lauf (\S+) am \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$",
+    line = re.search(r"^Veröffentlicht von Lauf (\S+) am \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr$",
                      done.stdout, re.MULTILINE)  # fmt: skip
     assert line is not None, done.stdout
     assert line.group(1) == last_run

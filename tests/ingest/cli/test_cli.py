@@ -99,22 +99,24 @@ def test_fetch_then_status_against_the_simulator(simulator, data_dir: Path) -> N
     args = ["fetch", "--period", PERIOD] + [a for ags in picked for a in ("--jobcenter", ags)]
     r = jcw(*args, env=simulator.env)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "landed 3" in r.stdout
+    assert "3 neu abgelegt (landed)" in r.stdout
     assert all(len(landing.revisions(ags, PERIOD)) == 1 for ags in picked)
     assert all(simulator.token(a) not in r.stdout + r.stderr for a in picked)
 
     r = jcw("status", "--period", PERIOD, "--today", "2026-11-21")
     assert r.returncode == 0, r.stderr
     first = r.stdout.splitlines()[:2]
-    assert first[0].startswith(f"Berichtsmonat {PERIOD} (fällig 2026-11-10")
-    assert "missing 101" in first[1]
+    assert first[0] == (
+        "Berichtsmonat Oktober 2026 (fällig 10.11.2026, Stand 21.11.2026): 104 Jobcenter"
+    )
+    assert "angenommen (accepted) 3" in first[1] and "fehlt (missing) 101" in first[1]
     not_fetched = registry.jobcenters()[3]
     assert any(
         line.startswith(not_fetched.kreis_ags) and "(überfällig)" in line
         for line in r.stdout.splitlines()
     )
     assert not any(
-        line.startswith(picked[0]) and "missing" in line for line in r.stdout.splitlines()
+        line.startswith(picked[0]) and "(missing)" in line for line in r.stdout.splitlines()
     )
     # Nothing was built: the status says that no snapshot is published yet.
     assert "\nNoch kein Snapshot veröffentlicht.\n" in r.stdout

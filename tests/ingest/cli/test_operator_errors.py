@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.collect import collector, landing
+from ingest.core.german import month_name
 from ingest.validate.run import process_pending
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -139,7 +140,11 @@ def test_a_rejected_report_is_exit_1_also_when_a_concurrent_run_landed_it(
     env = {"JCW_DATA_DIR": str(data_dir), **sim.env}
     r = jcw("fetch", "--period", PERIOD, "--jobcenter", ags, cwd=ROOT, env=env)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "unchanged 1" in r.stdout and "validated: accepted 0, rejected 0" in r.stdout
-    assert f"  {ags} {PERIOD} r{record.revision}: period_matches_request" in r.stdout
+    assert "1 unverändert (unchanged)" in r.stdout
+    assert "Prüfung: 0 angenommen (accepted), 0 abgelehnt (rejected)" in r.stdout
+    assert "Abgelehnt (neueste Revision): 1 Bericht" in r.stdout
+    assert (
+        f"  {ags} {month_name(PERIOD)}, Revision {record.revision}: period_matches_request"
+    ) in r.stdout
     accepted = jcw("fetch", "--period", PERIOD, "--jobcenter", "08111", cwd=ROOT, env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr

@@ -110,7 +110,7 @@ def test_a_killed_build_takes_its_dbt_along_and_the_next_build_succeeds(tmp_path
 
     done = jcw(data, "build")
     assert done.returncode == 0, done.stderr
-    assert "published" in done.stdout
+    assert "Snapshot veröffentlicht: " in done.stdout
     snapshot = data / "warehouse" / "jobcenters.duckdb"
     assert query(snapshot, "select count(*) from fct_jobcenter_month") == [(2,)]
 
@@ -151,7 +151,7 @@ def test_a_data_path_with_quotes_builds_and_publishes_and_keeps_no_secret(tmp_pa
     record.write_text(json.dumps({**json.loads(record.read_text()), "url": url}))
     r = jcw(data, "build")
     assert r.returncode == 0, r.stderr
-    assert f"published {data / 'warehouse' / 'jobcenters.duckdb'}" in r.stdout
+    assert f"Snapshot veröffentlicht: {data / 'warehouse' / 'jobcenters.duckdb'}" in r.stdout
     snapshot = data / "warehouse" / "jobcenters.duckdb"
     assert query(snapshot, "select count(*), sum(elb) from fct_jobcenter_month") == [(2, 2001)]
     build_db = data / "warehouse" / "build.duckdb"

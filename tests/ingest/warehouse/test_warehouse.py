@@ -81,7 +81,7 @@ def test_the_snapshot_names_the_run_that_published_it(published: Path) -> None:
     assert info["latest_period"] == "2025-03"
     assert format_publication(info) == (
         "Veröffentlicht von Lauf asset_triggered__2026-11-21T06:00:00+00:00 "
-        "am 2026-11-21 06:30:05 UTC"
+        "am 21.11.2026, 07:30 Uhr"
     )
 
 
