@@ -30,7 +30,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def canonical(df) -> list[dict]:
-    rows = df.drop(columns="_row").to_dict(orient="records")
+    rows = df.drop(columns=["_row", "_line"]).to_dict(orient="records")
     return [{k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in r.items()} for r in rows]
 
 
