@@ -3,6 +3,7 @@
     jcw gateway serve [--host 127.0.0.1] [--port 8090]     the HTTP service (uvicorn)
     jcw gateway key AGS [--revoke]                          a delivery key (printed once)
     jcw gateway secret AGS                                  a signing secret for notices
+    jcw gateway credentials --out FILE [--push AGS ...]     both, for a simulated world
 
 A jobcenter has at most two valid keys (and two secrets): issuing a third retires the
 oldest, so a new key can be rolled out before the old one stops; ``--revoke`` retires all.
@@ -51,6 +52,39 @@ def cmd_secret(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_credentials(args: argparse.Namespace) -> int:
+    """Issue a key to every ``--push`` jobcenter and a secret to every other one, into one
+    file (mode 0600) that the simulator reads: the simulated jobcenters' own copies."""
+    import json
+    import os
+    from pathlib import Path
+
+    from ingest.core import registry
+    from ingest.gateway import credentials
+
+    push = sorted({keys.registered_ags(a) for a in args.push or []})
+    now = utc_now()
+    doc = {
+        "gateway": args.gateway,
+        "keys": {ags: credentials.issue_key(ags, now) for ags in push},
+        "secrets": {
+            ags: credentials.issue_secret(ags, now)
+            for ags in sorted(registry.by_ags())
+            if ags not in push
+        },
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    print(
+        f"{len(doc['keys'])} Lieferschlüssel und {len(doc['secrets'])} Signaturgeheimnisse "
+        f"ausgegeben nach {out}"
+    )
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("gateway", help="the intake gateway: serve, delivery keys, secrets")
     gsub = g.add_subparsers(dest="gateway_command", required=True, parser_class=type(g))
@@ -65,3 +99,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c = gsub.add_parser("secret", help="issue a signing secret for notices")
     c.add_argument("kreis_ags")
     c.set_defaults(func=cmd_secret)
+    w = gsub.add_parser("credentials", help="keys and secrets for a simulated world, one file")
+    w.add_argument("--out", required=True, help="file for the jobcenters' side (mode 0600)")
+    w.add_argument("--push", action="append", help="jobcenter that pushes (repeatable)")
+    w.add_argument("--gateway", default="http://127.0.0.1:8090", help="URL the file names")
+    w.set_defaults(func=cmd_credentials)

@@ -27,10 +27,10 @@ ISSUED = datetime(2026, 12, 1, 8, tzinfo=UTC)
 class Gateway:
     """A running gateway: ``url(path)`` and the server, stopped at the end."""
 
-    def __init__(self, per_minute: float, burst: int | None = None) -> None:
+    def __init__(self, per_minute: float, burst: int | None = None, warm: bool = False) -> None:
         self.port = free_port()
         config = uvicorn.Config(
-            create_app(per_minute=per_minute, burst=burst, warm=False),
+            create_app(per_minute=per_minute, burst=burst, warm=warm),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
@@ -40,7 +40,7 @@ class Gateway:
 
     def start(self) -> Gateway:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120
         while not self.server.started:
             if time.monotonic() > deadline:
                 raise RuntimeError("gateway did not start")
