@@ -54,7 +54,9 @@ def get_stack(ctx: Context, timeout: float = 1800) -> Stack:
 
     data = ctx.new_dir("airflow-data")
     t0 = time.perf_counter()
-    world = World(data, sim_port=free_port(), smtp_port=free_port(), today=TODAY)
+    world = World(
+        data, sim_port=free_port(), smtp_port=free_port(), gateway_port=free_port(), today=TODAY
+    )
     world.start()
     ctx.on_close(world.stop)
     # Two ports above the API port are the log servers (see airflow_env).

@@ -3,13 +3,15 @@
 
 Scheduled on the asset `jcw://report-events`, whose **AssetWatcher** runs
 `jcw_events.EventFileTrigger` (plugins/) in the triggerer: it claims each event file the
-jobcenters' notifier (the simulator's `--notify-dir`) drops into `data/events/` and fires an
-asset event.
+intake gateway (`jcw gateway serve`, the only writer) drops into `data/events/` and fires an
+asset event. A `notice` event (a jobcenter's signed notice) asks for a fetch; a `push` event
+announces an upload the gateway has already landed and validated.
 
 Asset events of a burst can coalesce, so a run does **not** trust the events it was handed:
 
 1. `claim` — every event waiting in `data/events/` and its inbox (not only this run's).
-2. `collect` — fetches exactly those (jobcenter, month) pairs.
+2. `collect` — fetches exactly the (jobcenter, month) pairs of `notice` events; `push`
+   revisions are in the landing zone already and are not fetched again.
 3. `validate` — every landed revision still without a verdict; emits
    `jcw://accepted-reports` (schedules `jcw_warehouse`) when it wrote a new verdict.
 4. `acknowledge` — moves the processed files to `data/events/done/`. A failed run leaves
@@ -60,11 +62,14 @@ def jcw_intake():
 
     @task(execution_timeout=timedelta(minutes=20))
     def collect(events: list[dict]) -> list[dict]:
-        """Fetch and land the announced (jobcenter, month) pairs."""
+        """Fetch and land the announced (jobcenter, month) pairs (pushed ones are landed)."""
         from ingest.collect.collector import collect as collect_reports
 
         wanted: dict[str, set[str]] = defaultdict(set)
         for e in events:
+            if e.get("channel") == "push":
+                print(f"{e['kreis_ags']} {e['period']}: revision {e['revision']} pushed, landed")
+                continue
             wanted[e["kreis_ags"]].add(e["period"])
         outcomes = []
         for kreis_ags, periods in sorted(wanted.items()):

@@ -44,7 +44,7 @@ from harness.airflow import (
 )
 from harness.api import ApiClient
 from harness.ports import pick_port
-from harness.world import World
+from harness.world import PUSHERS, World
 from ingest.core import clock, layout, periods
 from ingest.report.pdf import chromium_binary
 from ingest.warehouse.snapshot import query, snapshot_path
@@ -53,6 +53,7 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scripts" / "demo_scenario.yaml
 PIPELINE_DAGS = ("jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_report")
 # The jobcenter whose report gets corrected during the demo (Landeshauptstadt Wiesbaden).
 CORRECTED = "06414"
+PUSHED = PUSHERS[0]
 
 
 def resolve_scenario(last: str) -> dict:
@@ -167,6 +168,30 @@ def print_national(snapshot: Path, truth: dict, latest: str) -> bool:
     return same
 
 
+def _push_delivery(
+    world: World, snapshot: Path, last: str, timeout: float, started: float
+) -> float:
+    """A jobcenter that pushes publishes a correction: the simulator uploads the file to the
+    gateway, which answers with the feedback at once; then wait for the snapshot."""
+    t0 = time.monotonic()
+    event = _post(f"{world.sim_url}/admin/correct", {"kreis_ags": PUSHED, "period": last})
+    delivery = event.get("delivery") or {}
+    _step(
+        f"push upload {PUSHED} {last}: HTTP {delivery.get('status')}, feedback "
+        f"{delivery.get('verdict')} (revision {delivery.get('revision')}, "
+        f"{delivery.get('findings')} findings) after {time.monotonic() - t0:.2f} s",
+        started,
+    )
+    sha = str(event["etag"]).strip('"')
+    while (now := _current(snapshot, PUSHED, last)) is None or now[1] != sha:
+        if time.monotonic() > t0 + timeout:
+            raise TimeoutError("the pushed correction did not reach the published snapshot")
+        time.sleep(0.5)
+    latency = time.monotonic() - t0
+    _step(f"push visible in the snapshot (revision {now[0]}) after {latency:.1f} s", started)
+    return latency
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--periods", type=parse_periods, help="YYYY-MM..YYYY-MM")
@@ -195,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         data,
         sim_port=pick_port(8765),
         smtp_port=pick_port(8025),
+        gateway_port=pick_port(8090),
         today=today.isoformat(),
         scenario=scenario,
     )
@@ -202,7 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     ok = False
     try:
         world.start()
-        _step(f"simulator on {world.sim_url}, SMTP sink on 127.0.0.1:{world.smtp_port}", started)
+        _step(
+            f"gateway on {world.gateway_url}, simulator on {world.sim_url}, "
+            f"SMTP sink on 127.0.0.1:{world.smtp_port}",
+            started,
+        )
         port = int(os.environ.get("JCW_AIRFLOW_PORT", "0")) or pick_port(8080)
         stack = AirflowStack(
             airflow_env(data, api_port=port, extra={**world.airflow_vars(), **pinned})
@@ -260,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             started,
         )
         api.wait_idle(PIPELINE_DAGS, args.timeout)
+        push_latency = _push_delivery(world, snapshot, last, args.timeout, started)
+        api.wait_idle(PIPELINE_DAGS, args.timeout)
 
         tomorrow = today + timedelta(days=1)
         overdue = periods.overdue_period(tomorrow)
@@ -289,7 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  status          .venv/bin/jcw status --period {last}")
         print(f"  Airflow logs    {stack.home / 'logs'}")
         print()
-        print(f"correction → published snapshot: {latency:.1f} s")
+        print(f"  gateway         {world.gateway_url} (PUT /v1/reports/<AGS>/<JJJJ-MM>, "
+              f"POST /v1/notifications; attempts in {data / 'gateway' / 'attempts'})")  # fmt: skip
+        print()
+        print(f"correction (signed notice) → published snapshot: {latency:.1f} s")
+        print(f"push upload → published snapshot: {push_latency:.1f} s")
         print(f"demo wall time: {time.monotonic() - started:.0f} s")
     finally:
         if stack:

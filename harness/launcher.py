@@ -28,7 +28,13 @@ from ingest.core import layout
 def _ui(args: argparse.Namespace) -> int:
     data = layout.data_dir()
     world = (
-        World(data, sim_port=pick_port(8765), smtp_port=pick_port(8025), today=args.today)
+        World(
+            data,
+            sim_port=pick_port(8765),
+            smtp_port=pick_port(8025),
+            gateway_port=pick_port(8090),
+            today=args.today,
+        )
         if args.world
         else None
     )

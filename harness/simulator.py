@@ -3,6 +3,9 @@
 ``SimulatorProcess(workdir)`` runs ``python -m simulator serve --today 2026-11-21 --seed 42
 --notify-dir <workdir>/events`` on a free loopback port:
 
+With ``gateway_credentials`` (a file from ``jcw gateway credentials``) it writes no event
+files: publications are pushed or announced to the product's gateway over HTTP.
+
 - ``.base_url`` (``http://127.0.0.1:<port>``), ``.events_dir``, ``.today``
 - ``.env``: ``{"AIRFLOW_CONN_JC_<AGS>": "<json>"}`` for every jobcenter, from the
   ``connections`` command (black-holed jobcenters point at the simulator's black hole)
@@ -43,6 +46,7 @@ class SimulatorProcess:
         scale: int | None = None,
         today: str = DEFAULT_TODAY,
         seed: int = DEFAULT_SEED,
+        gateway_credentials: Path | None = None,
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -65,8 +69,11 @@ class SimulatorProcess:
             str(seed),
             "--today",
             today,
-            "--notify-dir",
-            str(self.events_dir),
+            *(
+                ["--gateway-credentials", str(gateway_credentials)]
+                if gateway_credentials
+                else ["--notify-dir", str(self.events_dir)]
+            ),
             "--scale",
             str(self.scale),
         ]

@@ -28,7 +28,13 @@ def load_scenario(path: Path | None) -> list[dict[str, Any]]:
 
 
 def _simulator(args: argparse.Namespace, notify_dir: Path | None = None) -> Simulator:
+    gateway = None
+    if getattr(args, "gateway_credentials", None) is not None:
+        from simulator.gateway import GatewayClient
+
+        gateway = GatewayClient.from_file(args.gateway_credentials, args.gateway)
     return Simulator(
+        gateway=gateway,
         seed=args.seed,
         scale=args.scale,
         today=getattr(args, "today", None),
@@ -66,7 +72,20 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int, default=8765)
     p_serve.add_argument("--today", type=date.fromisoformat, default=None)
     p_serve.add_argument("--scenario", type=Path, default=None)
-    p_serve.add_argument("--notify-dir", type=Path, default=None)
+    p_serve.add_argument(
+        "--gateway-credentials",
+        type=Path,
+        default=None,
+        help="JSON from `jcw gateway credentials`: publications are pushed or announced to "
+        "the product's gateway over HTTP (replaces --notify-dir)",
+    )
+    p_serve.add_argument("--gateway", default=None, help="gateway URL (default: from the file)")
+    p_serve.add_argument(
+        "--notify-dir",
+        type=Path,
+        default=None,
+        help="legacy: write event files into this folder (without --gateway-credentials)",
+    )
     p_serve.add_argument("--verbose", action="store_true", help="log every request")
 
     p_truth = sub.add_parser("truth", help="print the ground truth of a period as JSON")

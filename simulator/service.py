@@ -160,12 +160,15 @@ class Simulator:
         today: date | None = None,
         faults: list[dict[str, Any]] | None = None,
         notify_dir: Path | None = None,
+        gateway: Any = None,
     ) -> None:
         self.seed = seed
         self.scale = scale
         self.world: World = world(seed, scale)
         self.fixed_today = today
         self.notify_dir = notify_dir
+        # A simulator.gateway.GatewayClient: publications reach the product over HTTP.
+        self.gateway = gateway
         self.profiles = {jc.kreis_ags: profile(seed, jc.kreis_ags) for jc in self.world.jobcenters}
         self.faults: list[Fault] = []
         self._runtime_revisions: dict[tuple[str, str], list[datetime]] = {}
@@ -447,7 +450,11 @@ class Simulator:
             "etag": s.etag,
             "published_at": _iso(s.published_at),
         }
-        if self.notify_dir is not None:
+        if self.gateway is not None:
+            delivery = self.gateway.deliver(s, self.now())
+            if delivery is not None:
+                event["delivery"] = delivery
+        elif self.notify_dir is not None:
             write_event(self.notify_dir, event)
         return event
 

@@ -7,6 +7,7 @@
     jcw validate   jcw build   jcw publish   jcw rebuild   jcw docs   jcw mail
     jcw report [--period 2026-10] [--no-pdf] [--out DIR]           the national report
     jcw smtp-sink   jcw deploy {admin-user,connections}
+    jcw gateway {serve,key,secret}                                   the intake gateway
 
 Errors print one line on stderr, never a stack trace. Exit codes: 0 ok, 1 the work found a
 problem (a rejected file, failed fetches, a failed build, an unreadable file), 2 usage error
@@ -24,7 +25,7 @@ import os
 import signal
 import sys
 
-from ingest.cli import commands, deploy, pipeline
+from ingest.cli import commands, deploy, gateway, pipeline
 from ingest.cli.commands import UsageError
 from ingest.core import layout
 from ingest.core.clock import InvalidDate
@@ -44,6 +45,7 @@ _DATA_COMMANDS = frozenset(
         "docs",
         "mail",
         "report",
+        "gateway",
     }
 )
 
@@ -258,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse_commands(sub)
     _mail_commands(sub)
     deploy.add_parser(sub)
+    gateway.add_parser(sub)
     return p
 
 

@@ -1,8 +1,10 @@
 """The event inbox: announced publications and corrections, ``events/`` below the data dir.
 
-A notifier drops one JSON file per publication or correction into ``events/``:
-``{"kreis_ags", "period", "revision", "etag", "published_at"}``. Files move through three
-folders, each move an atomic ``os.replace``:
+The intake gateway (:mod:`ingest.gateway`, the only writer) drops one JSON file per
+announcement into ``events/`` (:func:`announce`): ``{"kreis_ags", "period", "revision",
+"channel"}``. ``channel`` is ``notice`` (a signed notice: fetch exactly that report) or
+``push`` (an upload the gateway has landed and validated already: nothing to fetch).
+Files move through three folders, each move an atomic ``os.replace``:
 
     events/*.json  --claim-->  events/inbox/  --acknowledge-->  events/done/
                                           \\--(not an event)-->  events/invalid/
@@ -15,7 +17,8 @@ landed and validated. A run that fails leaves its files in the inbox for the nex
 An event file is outside input: it is parsed into checked values (:func:`read_event`) before
 any of it reaches a fetch or a path. ``kreis_ags`` must be a jobcenter of the registry,
 ``period`` a month ``YYYY-MM`` from 2005-01 to the reference date's month, ``revision`` a
-number 1..2^31-1 or absent; the file must be one UTF-8 JSON object of at most
+number 1..2^31-1 or absent, ``channel`` one of :data:`CHANNELS` or absent (= ``notice``);
+the file must be one UTF-8 JSON object of at most
 :data:`MAX_EVENT_BYTES`, without duplicate keys. Anything else is set aside in
 ``events/invalid/`` with its reason beside it (``<name>.reason``), and every other event is
 processed: one bad file never blocks the intake.
@@ -23,6 +26,7 @@ processed: one bad file never blocks the intake.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -33,7 +37,7 @@ from typing import Any
 from ingest.core import keys, layout, periods
 from ingest.core.clock import today as reference_date
 from ingest.core.errors import InvalidKey
-from ingest.core.files import replace_atomic
+from ingest.core.files import replace_atomic, write_once
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ INVALID = "invalid"
 REASON_SUFFIX = ".reason"
 # An event is a handful of short fields; anything larger is not one.
 MAX_EVENT_BYTES = 64 * 1024
+NOTICE, PUSH = "notice", "push"
+CHANNELS = (NOTICE, PUSH)
 
 
 class InvalidEvent(ValueError):
@@ -94,7 +100,8 @@ def _no_constants(name: str) -> Any:
 
 
 def read_event(path: Path, today: date | None = None) -> dict[str, Any]:
-    """The event in ``path`` as checked values: ``{"file", "kreis_ags", "period", "revision"}``.
+    """The event in ``path`` as checked values: ``{"file", "kreis_ags", "period", "revision",
+    "channel"}``.
 
     InvalidEvent naming the first problem (the file, its JSON, or a field) otherwise.
     """
@@ -118,9 +125,13 @@ def read_event(path: Path, today: date | None = None) -> dict[str, Any]:
         raise InvalidEvent(f"not JSON ({keys.show(str(exc), 100)})") from None
     if not isinstance(body, dict):
         raise InvalidEvent(f"not a JSON object but {type(body).__name__}")
+    channel = body.get("channel", NOTICE)
+    if channel not in CHANNELS:
+        raise InvalidEvent(f"channel {keys.show(channel, 40)} is not one of {', '.join(CHANNELS)}")
     try:
         revision = body.get("revision")
         return {
+            "channel": channel,
             "file": path.name,
             "kreis_ags": keys.registered_ags(body.get("kreis_ags")),
             "period": periods.reporting_period(body.get("period"), reference_date(today)),
@@ -176,3 +187,21 @@ def acknowledge(directory: Path, files: list[str]) -> int:
         except FileNotFoundError:
             continue  # acknowledged by a concurrent run already
     return moved
+
+
+def announce(
+    kreis_ags: str, period: str, channel: str, revision: int | None, event_id: str
+) -> Path:
+    """Drop one event into ``events/`` (written to a temporary name, then renamed, so the
+    watcher never claims half a file). ``event_id`` makes the name unique (a notice's id,
+    or the pushed revision's hash); the same id again writes nothing new."""
+    if channel not in CHANNELS:
+        raise ValueError(f"channel {channel!r} is not one of {CHANNELS}")
+    kreis_ags, period = keys.kreis_ags(kreis_ags), periods.parse_period(period)
+    doc: dict[str, Any] = {"kreis_ags": kreis_ags, "period": period, "channel": channel}
+    if revision is not None:
+        doc["revision"] = keys.revision(revision)
+    digest = hashlib.sha256(event_id.encode("utf-8")).hexdigest()[:16]
+    path = events_dir() / f"{kreis_ags}_{period}_{channel}_{digest}.json"
+    write_once(path, json.dumps(doc, sort_keys=True).encode("utf-8"))
+    return path

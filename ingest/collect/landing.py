@@ -33,6 +33,7 @@ from ingest.core.timeliness import first_publication
 log = logging.getLogger(__name__)
 
 MAX_LANDING_RACES = 100
+CHANNELS = ("pull", "push")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class LandingRecord:
     first_published_at: str | None = None
     first_published_on: str | None = None
     first_published_from: str | None = None
+    # How the bytes came in: "pull" (fetched from the endpoint) or "push" (uploaded to the
+    # intake gateway); records written before channels existed were all pulled.
+    channel: str = "pull"
 
     def to_dict(self) -> dict[str, Any]:
         """The record as stored (without ``path``)."""
@@ -96,6 +100,7 @@ def _load_record(path: Path) -> LandingRecord:
             first_published_at=d.get("first_published_at"),
             first_published_on=d.get("first_published_on"),
             first_published_from=d.get("first_published_from"),
+            channel=_channel(d.get("channel", "pull")),
         )
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         parts = path.parts
@@ -110,6 +115,12 @@ def _load_record(path: Path) -> LandingRecord:
             f"({record.kreis_ags} {record.period} revision {record.revision})",
         )
     return record
+
+
+def _channel(value: object) -> str:
+    if value not in CHANNELS:
+        raise ValueError(f"channel {keys.show(value)} is not one of {', '.join(CHANNELS)}")
+    return value  # type: ignore[return-value]
 
 
 def _optional_revision(value: object) -> int | None:
@@ -199,15 +210,18 @@ def land(
     fetched_at: datetime,
     *,
     not_found_at: datetime | None = None,
+    channel: str = "pull",
 ) -> LandedRevision:
     """Land a fetched body: store it once, record it as a new revision if its bytes are new.
 
     ``not_found_at`` is when a previous fetch found the report not published (a bound for
     the publication time the endpoint claims). The keys are checked before anything is
     written; the URL is stored without userinfo and with its query values redacted
-    (:func:`ingest.collect.reply.redact_url`).
+    (:func:`ingest.collect.reply.redact_url`). ``channel`` is recorded with a new revision
+    (the same bytes again keep the record, and the channel, of their first arrival).
     """
     kreis_ags, period = keys.kreis_ags(kreis_ags), periods_module.parse_period(period)
+    channel = _channel(channel)
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     sha = hashlib.sha256(fetched.body).hexdigest()
@@ -219,7 +233,9 @@ def land(
             period,
             f"landed object {sha} no longer matches its content address",
         ) from None
-    record = _record(kreis_ags, period, sha, fetched, fetched_at, not_found_at)
+    record = {**_record(kreis_ags, period, sha, fetched, fetched_at, not_found_at)}
+    if channel != "pull":  # pulled records stay byte-identical to the ones written before
+        record["channel"] = channel
     for _ in range(MAX_LANDING_RACES):
         recs = revisions(kreis_ags, period)
         for r in recs:

@@ -31,6 +31,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from ingest.core import keys, settings
@@ -115,6 +116,34 @@ def fetch_log(kreis_ags: str, period: str) -> Path:
 def events_dir() -> Path:
     """Where event files arrive; ``inbox/``, ``done/`` and ``invalid/`` lie below it."""
     return data_dir() / "events"
+
+
+# --------------------------------------------------------------------------- gateway
+
+
+def gateway_dir() -> Path:
+    """The intake gateway's files: ``keys/``, ``secrets/``, ``attempts/``, ``notices/``."""
+    return data_dir() / "gateway"
+
+
+def gateway_keys(kreis_ags: str) -> Path:
+    """Hashes of a jobcenter's delivery keys (never the keys)."""
+    return gateway_dir() / "keys" / f"{keys.kreis_ags(kreis_ags)}.json"
+
+
+def gateway_secrets(kreis_ags: str) -> Path:
+    """A jobcenter's signing secrets for notices (readable by the gateway only, mode 0600)."""
+    return gateway_dir() / "secrets" / f"{keys.kreis_ags(kreis_ags)}.json"
+
+
+def gateway_attempts(day: date) -> Path:
+    """Every request to the gateway on one German calendar day, one JSON line each."""
+    return gateway_dir() / "attempts" / f"{day.isoformat()}.jsonl"
+
+
+def gateway_notices_dir() -> Path:
+    """One empty marker file per accepted notice id (duplicates are dropped by it)."""
+    return gateway_dir() / "notices"
 
 
 # --------------------------------------------------------------------------- validation

@@ -341,3 +341,24 @@ def test_every_user_management_command_of_the_runbook_is_run_by_the_e2e_tests() 
     assert len(users) >= 7
     untested = [c for c in users if not any(c.startswith(p) for p in E2E_COMMANDS)]
     assert untested == []
+
+
+def test_the_simulator_reaches_the_product_only_through_the_gateway() -> None:
+    """Issue 14: the gateway is the only writer of the event inbox; the simulated
+    jobcenters get no data volume, only their own credentials, issued by the product."""
+    import yaml
+
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    simulator = services["simulator"]
+    assert [v.split(":")[0] for v in simulator["volumes"]] == ["simulator-credentials"]
+    assert simulator["volumes"][0].endswith(":ro")
+    assert "--notify-dir" not in simulator["command"]
+    assert "--gateway-credentials" in simulator["command"]
+    gateway = services["gateway"]
+    assert gateway["command"][:3] == ["jcw", "gateway", "serve"]
+    assert "jcw-data:/data" in gateway["volumes"] and "profiles" not in gateway
+    issuer = services["gateway-credentials"]
+    assert issuer["command"][:3] == ["jcw", "gateway", "credentials"]
+    assert simulator["depends_on"] == {
+        "gateway-credentials": {"condition": "service_completed_successfully"}
+    }

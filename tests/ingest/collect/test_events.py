@@ -81,6 +81,10 @@ BAD_EVENTS: dict[str, tuple[str, str]] = {
         '{"kreis_ags": "05113", "kreis_ags": "../x", "period": "2026-10"}',
         "key 'kreis_ags' appears more than once",
     ),
+    "channel.json": (
+        json.dumps({**GOOD, "channel": "email"}),
+        "channel 'email' is not one of notice, push",
+    ),
     "deep.json": ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
     "nan.json": ('{"kreis_ags": "05113", "period": "2026-10", "revision": NaN}', "NaN"),
     "not_json.json": ("{not json", "not JSON"),
@@ -109,7 +113,7 @@ def test_bad_event_files_are_set_aside_with_their_reason_and_the_intake_goes_on(
 
     events = events_module.pending(directory)
 
-    assert events == [{"file": "good.json", **GOOD}]
+    assert events == [{"file": "good.json", "channel": "notice", **GOOD}]
     invalid = directory / "invalid"
     for name, (content, reason) in BAD_EVENTS.items():
         assert (invalid / name).read_text(encoding="utf-8") == content

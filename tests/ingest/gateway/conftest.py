@@ -1,0 +1,114 @@
+"""A real gateway on loopback (uvicorn in a thread of the test process, so ``caplog`` sees
+its logs), keys and secrets issued like ``jcw gateway key/secret``, and report bodies."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+import uvicorn
+
+from ingest.gateway import credentials
+from ingest.gateway.app import create_app
+from tests.conftest import free_port
+from tests.expectations.factory import valid_report
+
+ESSEN = "05113"  # Stadt Essen, one Gemeinde
+NORDFRIESLAND = "01054"  # a Landkreis with several Gemeinden
+PERIOD = "2026-10"
+ISSUED = datetime(2026, 12, 1, 8, tzinfo=UTC)
+
+
+class Gateway:
+    """A running gateway: ``url(path)`` and the server, stopped at the end."""
+
+    def __init__(self, per_minute: float, burst: int | None = None, warm: bool = False) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(per_minute=per_minute, burst=burst, warm=warm),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> Gateway:
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Gateway]:
+    g = Gateway(per_minute=6000, burst=1000).start()
+    yield g
+    g.stop()
+
+
+@pytest.fixture(scope="module")
+def slow_gateway() -> Iterator[Gateway]:
+    """A gateway with a rate limit of 3 requests per minute (burst 3)."""
+    g = Gateway(per_minute=3).start()
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def issue_key(data_dir: Path):
+    def issue(ags: str) -> str:
+        return credentials.issue_key(ags, ISSUED)
+
+    return issue
+
+
+@pytest.fixture
+def issue_secret(data_dir: Path):
+    def issue(ags: str) -> str:
+        return credentials.issue_secret(ags, ISSUED)
+
+    return issue
+
+
+def report_csv(kreis_ags: str, period: str = PERIOD, **changes: object) -> bytes:
+    """A valid English CSV of the report, with cells changed as ``{column}_{index}=value``."""
+    df = valid_report(kreis_ags, period).drop(columns=["_row"])
+    for name, value in changes.items():
+        column, _, index = name.rpartition("_")
+        df[column] = df[column].astype(object)
+        df.at[int(index), column] = value
+    return df.to_csv(index=False).encode("utf-8")
+
+
+def put(
+    gateway: Gateway,
+    ags: str,
+    body: bytes,
+    key: str | None,
+    *,
+    period: str = PERIOD,
+    content_type: str = "text/csv; charset=utf-8",
+    accept: str = "application/json",
+) -> requests.Response:
+    headers = {"Content-Type": content_type, "Accept": accept}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return requests.put(
+        gateway.url(f"/v1/reports/{ags}/{period}"), data=body, headers=headers, timeout=60
+    )
