@@ -612,3 +612,12 @@ def test_the_langzeit_share_bounds_are_inclusive(numerator, denominator, extra, 
     verdict = checks.validate_report(cur, LANDKREIS, PERIOD, previous=None)
     assert verdict.verdict == "accepted"
     assert _rules(verdict.warnings) == (["langzeit_share_range"] if warned else [])
+
+
+def test_the_count_bound_is_the_population_plus_five_percent_within_32_bits() -> None:
+    from ingest.validate.frames import count_bound
+
+    # hand-computed: 5 % tolerance of the population rule, rounded down
+    assert count_bound(1000) == 1050
+    assert count_bound(583_109) == 612_264  # 583109 * 1.05 = 612264.45
+    assert count_bound(2**31) == 2**31 - 1  # never beyond 32 bits
