@@ -12,7 +12,7 @@ export JCW_DATA_DIR ?= $(CURDIR)/data
 
 PERIODS ?=
 
-.PHONY: setup chromium demo test lint format airflow bench docs rebuild clean
+.PHONY: setup chromium demo test lint format airflow bench mutants docs rebuild clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -60,6 +60,10 @@ airflow: setup ## Start the Airflow UI on the demo's data
 
 bench: setup ## Benchmarks: prints a table, writes bench/results/*.json
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Not in CI and not in `make test`: minutes per target (bench/mutants.py).
+mutants: setup ## Mutation check of the rules, timeliness and KPI SQL: prints survivors, writes bench/results/mutants.json
+	$(PY) -m bench.mutants $(MUTANTS_ARGS)
 
 rebuild: setup ## Delete the warehouse and rebuild it from the files under data/
 	$(VENV)/bin/jcw rebuild

@@ -24,6 +24,7 @@ from bench.common import PROJECT_ROOT, Context, Options, Row, fmt_bytes
 # Run order: the Airflow scenarios last, so their components never share the CPU with the
 # other scenarios; the backfill before the scenarios that reuse its 20-year warehouse.
 SCENARIOS = (
+    "dag_parse",
     "validate_month",
     "backfill",
     "dbt_add_month",

@@ -18,6 +18,7 @@ os.environ.setdefault(clock.TODAY_ENV, TEST_TODAY)
 
 pytest_plugins = [
     "tests.fixtures.browser",
+    "tests.fixtures.dag_runs",
     "tests.fixtures.simulator",
     "tests.fixtures.smtp",
     "tests.fixtures.venvs",

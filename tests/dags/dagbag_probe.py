@@ -37,7 +37,18 @@ for dag_id, dag in bag.dags.items():
             "execution_timeout_s": (
                 t.execution_timeout.total_seconds() if t.execution_timeout else None
             ),
-            "on_failure_callback": bool(t.on_failure_callback),
+            "on_failure_callback": [
+                f"{c.__module__}.{c.__qualname__}"
+                for c in (
+                    t.on_failure_callback
+                    if isinstance(t.on_failure_callback, list)
+                    else [t.on_failure_callback]
+                    if t.on_failure_callback
+                    else []
+                )
+            ],
+            "retry_exponential_backoff": bool(t.retry_exponential_backoff),
+            "max_retry_delay_s": t.max_retry_delay.total_seconds() if t.max_retry_delay else None,
             "pool": t.pool,
             "mapped": "MappedOperator" in [c.__name__ for c in type(t).__mro__],
             "map_index_template": getattr(t, "map_index_template", None)

@@ -47,9 +47,34 @@ def test_failure_callback_mails_the_team_naming_task_and_jobcenter(
     assert len(smtp_server.messages()) == 1
 
 
-def test_failure_callback_never_raises(data_dir: Path, common) -> None:
+def test_failure_callback_never_raises_and_still_mails_what_it_knows(
+    data_dir: Path, smtp_server, common
+) -> None:
     class Broken:
         def __getattr__(self, name):
             raise RuntimeError("broken task instance")
 
-    common.notify_team({"ti": Broken(), "params": None})
+    assert common.notify_team({"ti": Broken(), "params": None}) is None
+    [mail] = smtp_server.messages()
+    assert mail["Subject"] == "[jcw] Task fehlgeschlagen: ?.?"
+    assert mail["X-Jcw-Key"] == "failure:?:?:?:None:None"
+
+
+def test_failure_callback_keeps_the_mail_when_smtp_is_down(
+    data_dir: Path, smtp_server, common
+) -> None:
+    from types import SimpleNamespace
+
+    smtp_server.stop()
+    ti = SimpleNamespace(
+        dag_id="jcw_report",
+        task_id="national_report",
+        run_id="r1",
+        map_index=-1,
+        rendered_map_index=None,
+        try_number=3,
+        log_url=None,
+    )
+    assert common.notify_team({"ti": ti, "params": {}, "exception": OSError("x")}) is None
+    [pending] = (data_dir / "outbox" / "pending").glob("*.eml")
+    assert b"X-Jcw-Key: failure:jcw_report:national_report:r1:-1:3" in pending.read_bytes()

@@ -1,4 +1,4 @@
-"""The DAG folder parses cleanly, cheaply and as configured (what an operator relies on)."""
+"""The DAG folder parses cleanly, without work at parse time, and as configured."""
 
 from __future__ import annotations
 
@@ -13,6 +13,28 @@ from harness.airflow import PROJECT_ROOT, airflow_env
 
 DAGS = PROJECT_ROOT / "dags"
 EXPECTED = {"jcw_collect", "jcw_intake", "jcw_warehouse", "jcw_monitor", "jcw_report"}
+RETRIES_AND_TIMEOUTS = {
+    "jcw_collect": {
+        "plan": (0, 1800.0),
+        "jobcenters": (0, 1800.0),
+        "collect": (2, 1200.0),
+        "validate": (2, 7200.0),
+    },
+    "jcw_intake": {
+        "claim": (0, 1800.0),
+        "collect": (2, 1200.0),
+        "validate": (2, 1800.0),
+        "acknowledge": (0, 1800.0),
+    },
+    "jcw_monitor": {
+        "deliver_outbox": (2, 600.0),
+        "send_digest": (2, 600.0),
+        "send_reminders": (2, 600.0),
+        "completeness": (2, 600.0),
+    },
+    "jcw_report": {"national_report": (2, 1200.0)},
+    "jcw_warehouse": {"build": (2, 3600.0), "publish": (2, 600.0), "docs": (1, 600.0)},
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +59,9 @@ def test_no_import_errors_and_all_dags_present(probe: dict) -> None:
     assert set(probe["dags"]) == EXPECTED
 
 
-def test_each_file_parses_quickly_without_touching_the_product(probe: dict) -> None:
-    # Generous bound: the dag-processor re-parses every file every few seconds.
-    slow = {s["file"]: s["duration_s"] for s in probe["stats"] if s["duration_s"] >= 2.0}
-    assert slow == {}
+def test_each_file_parses_without_touching_the_product(probe: dict) -> None:
     # No work at parse time: neither ingest/ nor heavy libraries are imported by the DAGs.
+    # (How long parsing takes is measured in bench/, not asserted here.)
     assert probe["ingest_modules"] == []
     assert probe["heavy_modules"] == []
 
@@ -53,12 +73,18 @@ def test_dag_is_documented_tagged_and_safe(probe: dict, dag_id: str) -> None:
     assert "jcw" in dag["tags"] and len(dag["tags"]) >= 2
     assert dag["catchup"] is False
     assert dag["start_date_tz"] is not None
+    # (retries, execution_timeout in s) as configured: DEFAULT_ARGS (2 retries, 30 min)
+    # unless the DAG or the task says otherwise.
+    assert {t: (v["retries"], v["execution_timeout_s"]) for t, v in dag["tasks"].items()} == (
+        RETRIES_AND_TIMEOUTS[dag_id]
+    )
     for task_id, task in dag["tasks"].items():
         where = f"{dag_id}.{task_id}"
-        assert task["retries"] is not None, where
-        assert task["retry_delay_s"] and task["retry_delay_s"] > 0, where
-        assert task["execution_timeout_s"] and task["execution_timeout_s"] <= 2 * 3600, where
-        assert task["on_failure_callback"], f"{where} would fail without mailing the team"
+        # DEFAULT_ARGS: 20 s, doubled per try, at most 5 min; a failure mails the team.
+        assert task["retry_delay_s"] == 20.0, where
+        assert task["retry_exponential_backoff"] is True, where
+        assert task["max_retry_delay_s"] == 300.0, where
+        assert task["on_failure_callback"] == ["jcw_common.notify_team"], where
 
 
 def test_collect_is_mapped_per_jobcenter_with_a_readable_label(probe: dict) -> None:
@@ -67,7 +93,6 @@ def test_collect_is_mapped_per_jobcenter_with_a_readable_label(probe: dict) -> N
     assert collect["mapped"]
     assert "['name']" in collect["map_index_template"]
     assert "['kreis_ags']" in collect["map_index_template"]
-    assert collect["retries"] >= 1
     assert dag["timetable"] == "CronTriggerTimetable"
     assert dag["params"] == ["period_from", "period_to"]
     # validate runs even when some jobcenters failed, and announces new verdicts.

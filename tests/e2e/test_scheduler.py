@@ -2,22 +2,26 @@
 scheduler crash in the middle of the run.
 
 The scheduler, dag-processor, triggerer and api-server run as subprocesses (LocalExecutor,
-SQLite). Unpausing ``jcw_collect`` starts its daily sweep at once; while its 104 mapped
-tasks run, the simulator publishes a correction (an event file the AssetWatcher claims), and
-the scheduler is killed with SIGKILL and restarted. When everything has settled, every
-(jobcenter, month) must match the simulator's ground truth in ``ingest.reconcile.reconcile``
-and in the published warehouse, and every rejection mail must have arrived exactly once.
+SQLite). Nothing depends on the day or hour the test runs: the reference date is pinned
+(``JCW_TODAY``, tests/conftest.py), a cluster policy in ``$AIRFLOW_HOME/config`` takes the
+cron schedules of ``jcw_collect`` and ``jcw_monitor`` away (no sweep starts on unpause or at
+06:00), and the test triggers ``jcw_collect`` for its months with a pinned logical date.
+While its 104 mapped tasks run, the simulator publishes a correction (an event file the
+AssetWatcher claims), and the scheduler is killed with SIGKILL and restarted. When
+everything has settled, every (jobcenter, month) must match the simulator's ground truth in
+``ingest.status.reconcile`` and in the published warehouse, and every rejection mail must
+have arrived exactly once.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -33,18 +37,31 @@ PIPELINE = ("jcw_collect", "jcw_intake", "jcw_warehouse")
 CORRECTED = "06414"
 
 
-def _month_add(period: str, months: int) -> str:
-    year, month = (int(p) for p in period.split("-"))
-    index = year * 12 + month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+# The reference date of every process (tests/conftest.py pins JCW_TODAY to it) and the run's
+# pinned logical date: 06:00 Europe/Berlin that day, when the daily sweep would run.
+TODAY = date(2026, 12, 1)
+LOGICAL_DATE = "2026-12-01T05:00:00Z"
+# The sweep window of that day, triggered explicitly. The simulator's clock stands in the
+# third month: the first two months are published, the last two answer 404 (cheap).
+WINDOW = ("2026-08", "2026-09", "2026-10", "2026-11")
+MONTHS = WINDOW[:2]
+SIM_TODAY = "2026-10-15"
+# Schedules paused: the cron DAGs lose their timetable in this test's Airflow, so only the
+# runs the test triggers (and the asset-driven ones they cause) exist.
+PAUSED_SCHEDULES_POLICY = """
+from airflow.timetables.simple import NullTimetable
+
+def dag_policy(dag):
+    if dag.dag_id in ("jcw_collect", "jcw_monitor"):
+        dag.timetable = NullTimetable()
+"""
 
 
-def sweep_window(now: datetime) -> list[str]:
-    """The months the sweep run created on unpause covers (as jcw_collect computes them)."""
-    berlin = now.astimezone(ZoneInfo("Europe/Berlin"))
-    day = berlin.date() if berlin.hour >= 6 else berlin.date() - timedelta(days=1)
-    latest = _month_add(f"{day.year:04d}-{day.month:02d}", -1)
-    return [_month_add(latest, -k) for k in (3, 2, 1, 0)]
+def pause_schedules(env: dict[str, str]) -> None:
+    """Install the cluster policy where every Airflow process imports its local settings."""
+    config = Path(env["AIRFLOW_HOME"]) / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "airflow_local_settings.py").write_text(PAUSED_SCHEDULES_POLICY)
 
 
 def collect_progress(api: ApiClient) -> Counter:
@@ -73,11 +90,8 @@ def landed_sha(data: Path, period: str, kreis_ags: str, revision: int) -> str:
 def test_pipeline_under_the_real_scheduler_survives_a_crash(
     data_dir: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = sweep_window(datetime.now(UTC))
-    # The simulator's clock stands in the third month of the window: the first two months
-    # are published, the last two answer 404 (cheap), so the run stays small.
-    months = window[:2]
-    sim_today = f"{window[2]}-15"
+    assert os.environ["JCW_TODAY"] == TODAY.isoformat()
+    months = MONTHS
     faults = [
         {"kreis_ags": "03157", "period": months[1], "fault": "violated_rule",
          "rule": "integration_sum_mismatch"},
@@ -87,7 +101,7 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         {"kreis_ags": "03459", "period": months[1], "fault": "never"},
     ]  # fmt: skip
     # The simulator's notify-dir is <data_dir>/events: where the AssetWatcher looks.
-    sim = SimulatorProcess(data_dir, {"faults": faults}, today=sim_today)
+    sim = SimulatorProcess(data_dir, {"faults": faults}, today=SIM_TODAY)
     try:
         port = free_port()
         env = airflow_env(
@@ -101,6 +115,8 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
             },
         )
         assert env["AIRFLOW_CONN_SMTP_DEFAULT"] == smtp_server.conn_uri
+        assert env["JCW_TODAY"] == TODAY.isoformat()
+        pause_schedules(env)
         with AirflowStack(env) as stack:
             stack.init()
             stack.start()
@@ -108,7 +124,12 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
             api = ApiClient(stack.url, ADMIN_USER, admin_password(env))
             api.wait_dags(UNPAUSE)
             api.unpause("jcw_intake", "jcw_warehouse")
-            api.unpause("jcw_collect")  # starts the daily sweep at once
+            api.unpause("jcw_collect")  # no schedule: unpausing starts nothing
+            run_id = api.trigger(
+                "jcw_collect",
+                conf={"period_from": WINDOW[0], "period_to": WINDOW[-1]},
+                logical_date=LOGICAL_DATE,
+            )
 
             wait_for(lambda: collect_progress(api)["success"] >= 10, 600, "sweep did not start")
             correction = sim.correct(CORRECTED, months[1])
@@ -140,9 +161,13 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
             api.wait_idle(PIPELINE, timeout=900, settle=10)
             print(f"correction → pipeline idle: {time.monotonic() - corrected_at:.0f} s")
             runs = {d: [r["state"] for r in api.runs(d)] for d in PIPELINE}
+            collect_runs = api.runs("jcw_collect")
 
         # Every run converged, the crash notwithstanding.
+        # Exactly the triggered run: no sweep was started by the unpause or the clock.
         assert runs["jcw_collect"] == ["success"], runs
+        assert [r["dag_run_id"] for r in collect_runs] == [run_id]
+        assert collect_runs[0]["logical_date"].startswith("2026-12-01T05:00:00")
         assert runs["jcw_intake"] and set(runs["jcw_intake"]) == {"success"}, runs
         assert runs["jcw_warehouse"] and runs["jcw_warehouse"][0] == "success", runs
         assert (data_dir / "events" / "done").is_dir()
@@ -154,7 +179,7 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         try:
             for period in months:
                 truth = sim.truth(period)
-                rows = {r.kreis_ags: r for r in reconcile(period, today=date.today())}
+                rows = {r.kreis_ags: r for r in reconcile(period, today=TODAY)}
                 states = {ags: rows[ags].state for ags in truth["reports"]}
                 assert states == {a: r["expected"] for a, r in truth["reports"].items()}, period
                 reports = truth["reports"]
@@ -205,9 +230,10 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
             (a, p) for p in months for a, r in sim.truth(p)["reports"].items()
             if r["expected"] == "rejected"
         ]  # fmt: skip
-        assert len(rejected) == 2
-        for ags, period in rejected:
-            mails = [s for s in subjects if "abgelehnt" in s and ags in s and period in s]
-            assert len(mails) == 1, (ags, period, list(subjects))
+        assert sorted(rejected) == [("03157", "2026-09"), ("05554", "2026-08")]
+        assert sorted(s for s in subjects if "abgelehnt" in s) == [
+            "[jcw] Bericht abgelehnt: 03157 Landkreis Peine, September 2026",
+            "[jcw] Bericht abgelehnt: 05554 Kreis Borken, August 2026",
+        ]
     finally:
         sim.stop()

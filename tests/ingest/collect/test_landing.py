@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -114,7 +113,7 @@ KILLED_WRITER = textwrap.dedent(
     os.fsync = stop_before_link
     body = open({body!r}, "rb").read()
     report = FetchedReport(body, "text/csv", None, None, None, 200, "http://x/")
-    landing.land("03159", "2026-10", report, datetime.now(UTC))
+    landing.land("03159", "2026-10", report, datetime(2026, 11, 1, 6, tzinfo=UTC))
     """
 )
 
@@ -144,38 +143,60 @@ def test_writer_killed_mid_write_leaves_no_final_file_and_a_retry_completes(
     assert [p for p in data_dir.rglob("*") if files.is_temp(p)] == []
 
 
+# Each writer stops at the barrier right after its first scan of the revisions, i.e. after
+# it has chosen a revision number and before it claims it: it says "at-claim" on stdout and
+# waits for one byte on stdin. The parent releases both only when both are there, so both
+# always choose the same number and exactly one of them has to rescan. Its output: the
+# revision, whether it is new, and how many scans it needed.
 CONCURRENT_WRITER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from datetime import datetime, UTC
     sys.path.insert(0, {root!r})
     from ingest.collect import landing
     from ingest.collect.client import FetchedReport
-    start = float(sys.argv[2])
+    scan = landing.revisions
+    scans = []
+    def barrier_after_first_scan(*args):
+        recs = scan(*args)
+        scans.append(len(recs))
+        if len(scans) == 1:
+            print("at-claim", flush=True)
+            sys.stdin.read(1)
+        return recs
+    landing.revisions = barrier_after_first_scan
     body = open(sys.argv[1], "rb").read()
-    report = FetchedReport(body, "text/csv", None, None, None, 200, "http://x/" + sys.argv[3])
-    while time.time() < start:
-        pass
-    r = landing.land("03159", "2026-10", report, datetime.now(UTC))
-    print(r.revision, r.is_new)
+    report = FetchedReport(body, "text/csv", None, None, None, 200, "http://x/" + sys.argv[2])
+    r = landing.land("03159", "2026-10", report, datetime(2026, 11, 1, 6, tzinfo=UTC))
+    print(r.revision, r.is_new, len(scans), flush=True)
     """
 )
 
 
 def _race(data_dir: Path, bodies: list[Path]) -> list[str]:
     script = CONCURRENT_WRITER.format(root=str(ROOT))
-    start = time.time() + 3  # both processes are up and spinning by then
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(b), str(start), str(i)],
+            [sys.executable, "-c", script, str(b), str(i)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "JCW_DATA_DIR": str(data_dir)},
         )
         for i, b in enumerate(bodies)
     ]
-    out = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert all(p.returncode == 0 for p in procs)
+    try:
+        # the barrier: both writers have scanned (and found no revision) before either claims
+        assert [p.stdout.readline() for p in procs] == ["at-claim\n"] * len(procs)
+        for p in procs:
+            p.stdin.write("go")
+            p.stdin.flush()
+        out = [p.communicate(timeout=60)[0].strip() for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [p.returncode for p in procs] == [0] * len(procs)
     return out
 
 
@@ -185,7 +206,8 @@ def test_two_processes_landing_the_same_report_make_one_revision(
     b = tmp_path / "same.csv"
     b.write_bytes(body())
     out = _race(data_dir, [b, b])
-    assert sorted(out) == ["1 False", "1 True"]
+    # the loser rescans, finds its own bytes as revision 1 and lands nothing
+    assert sorted(out) == ["1 False 2", "1 True 1"]
     assert [r.revision for r in landing.revisions(AGS, PERIOD)] == [1]
     assert len(final_files(data_dir)) == 2
 
@@ -196,7 +218,8 @@ def test_two_processes_landing_different_bytes_get_distinct_revisions(
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_bytes(body())
     b.write_bytes(body(elb=12_345))
-    _race(data_dir, [a, b])
+    # the loser rescans and claims the next number
+    assert sorted(_race(data_dir, [a, b])) == ["1 True 1", "2 True 2"]
     recs = landing.revisions(AGS, PERIOD)
     assert [r.revision for r in recs] == [1, 2]
     assert {r.sha256 for r in recs} == {
@@ -204,3 +227,26 @@ def test_two_processes_landing_different_bytes_get_distinct_revisions(
         landing.land(AGS, PERIOD, fetched(b.read_bytes()), T0).sha256,
     }
     assert len(landing.revisions(AGS, PERIOD)) == 2
+
+
+def test_stale_temp_files_go_after_the_configured_hour_and_young_ones_stay(
+    data_dir: Path,
+) -> None:
+    from ingest.core import settings
+
+    # The collector's limit (JCW_STALE_TEMP_S unset): one hour.
+    assert settings.STALE_TEMP_S == 3600.0
+    now = 1_800_000_000.0
+    folder = layout.landing_dir() / "objects"
+    folder.mkdir(parents=True)
+    ages = {"old": 3601, "young": 3599}
+    for name, age in ages.items():
+        tmp = folder / f"{files.TEMP_PREFIX}{name}"
+        tmp.write_bytes(b"partial")
+        os.utime(tmp, (now - age, now - age))
+    (folder / "final.json").write_bytes(b"{}")
+    os.utime(folder / "final.json", (now - 10 * 3600, now - 10 * 3600))
+    removed = files.remove_stale_temp(layout.landing_dir(), older_than_s=settings.STALE_TEMP_S,
+                                      now=now)  # fmt: skip
+    assert removed == 1
+    assert sorted(p.name for p in folder.iterdir()) == [f"{files.TEMP_PREFIX}young", "final.json"]

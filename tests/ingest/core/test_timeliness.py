@@ -45,6 +45,15 @@ def test_a_claim_is_believed_only_between_the_months_end_a_404_and_the_fetch() -
     assert not is_plausible(None, PERIOD, fetched, None)
 
 
+def test_the_bounds_of_a_plausible_claim_are_inclusive() -> None:
+    fetched = utc(16)
+    # the first moment after the month (1.11.2026 00:00 in Germany) and the fetch itself
+    assert is_plausible(month_end(PERIOD), PERIOD, fetched, None)
+    assert is_plausible(fetched, PERIOD, fetched, None)
+    # the moment of the 404 itself: published right then
+    assert is_plausible(utc(15), PERIOD, fetched, utc(15))
+
+
 def test_the_first_publication_prefers_the_header_then_revision_1s_last_modified() -> None:
     fetched = utc(25)
     assert first_publication(PERIOD, fetched, first_published=utc(7), last_modified=utc(20)) == (

@@ -113,7 +113,10 @@ def make_certs(directory: Path) -> dict[str, Path]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.UTC)
+    # Valid over a fixed span that holds any day the tests run on: the certificates do not
+    # depend on the wall clock (OpenSSL checks them against it).
+    valid_from = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    valid_to = dt.datetime(2099, 12, 31, tzinfo=dt.UTC)
 
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -128,8 +131,8 @@ def make_certs(directory: Path) -> dict[str, Path]:
             .issuer_name(issuer)
             .public_key(pub)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
+            .not_valid_before(valid_from)
+            .not_valid_after(valid_to)
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         )
         if not ca:

@@ -583,3 +583,41 @@ def test_verdicts_match_the_simulator_truth(
     subjects = sorted(m["Subject"] for m in smtp_server.messages())
     assert all(s.startswith("[jcw] Bericht abgelehnt: ") for s in subjects)
     assert monitor.send_digest(NOW.date()) is True
+
+
+def _with_langzeit_share(numerator: int, denominator: int, extra: int = 0) -> pd.DataFrame:
+    """Nordfriesland's valid report with elb_langzeit exactly numerator/denominator of the
+    ELB (row 0's ELB rounded up so the share is exact), plus ``extra`` on row 0."""
+    cur = valid_report(LANDKREIS, PERIOD)
+    cur.at[0, "elb"] = int(cur.at[0, "elb"]) + (-int(cur["elb"].sum())) % denominator
+    total = int(cur["elb"].sum())
+    cur["elb_langzeit"] = (cur["elb"] * numerator // denominator).astype("int64")
+    rest = total * numerator // denominator - int(cur["elb_langzeit"].sum())
+    cur.at[0, "elb_langzeit"] = int(cur.at[0, "elb_langzeit"]) + rest + extra
+    assert int(cur["elb_langzeit"].sum()) * denominator == total * numerator + extra * denominator
+    return cur
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "extra", "warned"),
+    [
+        (2, 5, 0, False),  # exactly 40 %: inside
+        (2, 5, -1, True),  # one person below
+        (4, 5, 0, False),  # exactly 80 %: inside
+        (4, 5, 1, True),  # one person above
+    ],
+)
+def test_the_langzeit_share_bounds_are_inclusive(numerator, denominator, extra, warned) -> None:
+    cur = _with_langzeit_share(numerator, denominator, extra)
+    verdict = checks.validate_report(cur, LANDKREIS, PERIOD, previous=None)
+    assert verdict.verdict == "accepted"
+    assert _rules(verdict.warnings) == (["langzeit_share_range"] if warned else [])
+
+
+def test_the_count_bound_is_the_population_plus_five_percent_within_32_bits() -> None:
+    from ingest.validate.frames import count_bound
+
+    # hand-computed: 5 % tolerance of the population rule, rounded down
+    assert count_bound(1000) == 1050
+    assert count_bound(583_109) == 612_264  # 583109 * 1.05 = 612264.45
+    assert count_bound(2**31) == 2**31 - 1  # never beyond 32 bits
