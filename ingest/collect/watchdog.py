@@ -63,23 +63,22 @@ def adapter():
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    class WatchedHTTPConnection(HTTPConnection):
+    class Watched:
+        """Registers the connection with the watchdog before it connects or sends."""
+
         def connect(self) -> None:
             _register(self)
-            super().connect()
+            super().connect()  # type: ignore[misc]
 
         def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             _register(self)
-            return super().request(*args, **kwargs)
+            return super().request(*args, **kwargs)  # type: ignore[misc]
 
-    class WatchedHTTPSConnection(HTTPSConnection):
-        def connect(self) -> None:
-            _register(self)
-            super().connect()
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
 
-        def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            _register(self)
-            return super().request(*args, **kwargs)
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
 
     class WatchedHTTPPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection

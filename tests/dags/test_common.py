@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-import pytest
-
-DAGS = Path(__file__).resolve().parents[2] / "dags"
-
-
-@pytest.fixture(scope="module")
-def common():
-    sys.path.insert(0, str(DAGS))
-    try:
-        import jcw_common
-
-        yield jcw_common
-    finally:
-        sys.path.remove(str(DAGS))
 
 
 def test_failure_callback_mails_the_team_naming_task_and_jobcenter(

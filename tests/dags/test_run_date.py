@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import pendulum
 import pytest
-
-DAGS = Path(__file__).resolve().parents[2] / "dags"
-
-
-@pytest.fixture(scope="module")
-def common():
-    sys.path.insert(0, str(DAGS))
-    try:
-        import jcw_common
-
-        yield jcw_common
-    finally:
-        sys.path.remove(str(DAGS))
 
 
 def test_logical_date_is_read_as_a_berlin_calendar_day(common) -> None:
