@@ -59,8 +59,7 @@ TARGETS: dict[str, tuple[list[str], str, list[str]]] = {
     ),
     "kpi_sql": (
         ["dbt_project/models/marts/monthly/kpi_jobcenter_month.sql",
-         "dbt_project/models/marts/monthly/national_month.sql",
-         "dbt_project/models/marts/monthly/land_month.sql"],
+         "dbt_project/macros/jcw_area_month.sql"],
         "dbt_unit",
         [],
     ),
