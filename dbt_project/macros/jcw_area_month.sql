@@ -103,7 +103,8 @@ summed as (
         cast(count(*) filter (where is_window_complete) as integer) as jobcenters_in_k2,
         cast(count(*) filter (where is_estimated) as integer) as jobcenters_estimated,
         cast(
-            sum(population_2018_12_31) filter (where has_report) * 100.0
+            -- 0 % when nobody reported (not unknown)
+            coalesce(sum(population_2018_12_31) filter (where has_report), 0) * 100.0
             / nullif(sum(population_2018_12_31), 0)
             as double
         ) as population_covered_pct,

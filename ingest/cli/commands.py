@@ -161,7 +161,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     paths = generate(period, out_dir=out, pdf=not args.no_pdf)
     print(f"Bericht: {paths.html}")
-    print(f"PDF:     {paths.pdf}" if paths.pdf else f"PDF:     {paths.pdf_problem}")
+    if paths.pdf:
+        print(f"PDF:     {paths.pdf}")
+    else:
+        print(f"PDF:     {'nicht erzeugt (--no-pdf)' if args.no_pdf else paths.pdf_problem}")
     print(f"Profile: {paths.profiles_dir}/<Kreisschlüssel>.html")
     if paths.profiles_pdf:
         print(f"         {paths.profiles_pdf} (eine Seite je Jobcenter)")

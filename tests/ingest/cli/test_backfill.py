@@ -90,3 +90,43 @@ def test_build_and_fetch_summaries_are_german_and_json_is_one_document(
     r = jcw("status", "--period", "2026-09")
     assert "angenommen (accepted) 1" in r.stdout and "fehlt (missing) 103" in r.stdout
     assert f"Prüfseite: file://{data_dir}/docs/validation/2026-09.html" in r.stdout
+
+
+def test_every_stage_command_from_the_readme_on_one_month(
+    simulator, data_dir: Path, tmp_path: Path
+) -> None:
+    """validate, rebuild, report (--no-pdf, --out), status --json and mail: exit codes and
+    what they print, after a fetch of one jobcenter."""
+    ags = _picked()[0]
+    assert (
+        jcw("fetch", "--period", "2026-09", "--jobcenter", ags, env=simulator.env).returncode == 0
+    )
+    r = jcw("validate")  # nothing left without a verdict
+    assert (r.returncode, r.stdout) == (
+        0,
+        "Prüfung: 0 angenommen (accepted), 0 abgelehnt (rejected), 0 Hinweise (warnings), "
+        "0 Monate\n",
+    )
+    r = jcw("rebuild", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["build"]["full_refresh"] is True and doc["snapshot"].endswith("jobcenters.duckdb")
+    out = tmp_path / "bericht"
+    r = jcw("report", "--period", "2026-09", "--no-pdf", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[:2] == [
+        f"Bericht: {out / 'bericht_2026-09.html'}",
+        "PDF:     nicht erzeugt (--no-pdf)",
+    ]
+    assert "September 2026" in (out / "bericht_2026-09.html").read_text()
+    assert not list(out.glob("*.pdf"))
+    r = jcw("status", "--period", "2026-09", "--json")
+    rows = json.loads(r.stdout)
+    assert len(rows) == 104
+    assert {row["kreis_ags"]: row["state"] for row in rows}[ags] == "accepted"
+    assert sum(row["state"] == "missing" for row in rows) == 103
+    r = jcw("mail")
+    assert (r.returncode, r.stdout) == (
+        0,
+        "Mail: 0 gesendet (sent), 0 fehlgeschlagen (failed), 0 wartend (pending)\n",
+    )
