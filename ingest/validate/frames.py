@@ -360,7 +360,9 @@ def totals(
         missing.append(sorted(gone.items()))
         n_missing.append(float(len(gone)))
     t["previous_elb"] = previous_elb
-    t["elb_change"] = _ratio(t["sum_elb"], t["previous_elb"]) - 1
+    # Rounded to 1e-9 (far below one person in any Kreis) so that a change of exactly
+    # ±15 % stays inside the inclusive bound: 1700 / 2000 - 1 is -0.15000000000000002.
+    t["elb_change"] = (_ratio(t["sum_elb"], t["previous_elb"]) - 1).round(9)
     t["gemeinden_missing"] = n_missing
     t["_missing"] = missing
     return t.reset_index(drop=True)

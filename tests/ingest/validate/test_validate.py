@@ -621,3 +621,33 @@ def test_the_count_bound_is_the_population_plus_five_percent_within_32_bits() ->
     assert count_bound(1000) == 1050
     assert count_bound(583_109) == 612_264  # 583109 * 1.05 = 612264.45
     assert count_bound(2**31) == 2**31 - 1  # never beyond 32 bits
+
+
+def _with_elb_change(numerator: int, denominator: int, extra: int) -> tuple:
+    """Nordfriesland's report and a previous month whose ELB total makes the change exactly
+    numerator/denominator − 1, plus ``extra`` ELB on the current report's row 0."""
+    cur, prev = valid_report(LANDKREIS, PERIOD), valid_report(LANDKREIS, PREVIOUS)
+    cur.at[0, "elb"] = int(cur.at[0, "elb"]) + (-int(cur["elb"].sum())) % numerator
+    total = int(cur["elb"].sum())
+    prev.at[0, "elb"] = (
+        int(prev.at[0, "elb"]) + total * denominator // numerator - int(prev["elb"].sum())
+    )
+    assert int(prev["elb"].sum()) * numerator == total * denominator
+    cur.at[0, "elb"] = int(cur.at[0, "elb"]) + extra
+    return cur, prev
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "extra", "warned"),
+    [
+        (23, 20, 0, False),  # exactly +15 %: inside
+        (23, 20, 1, True),  # one person above
+        (17, 20, 0, False),  # exactly −15 %: inside (1700/2000 − 1 is −0.150…02 in floats)
+        (17, 20, -1, True),  # one person below
+    ],
+)
+def test_the_elb_change_bounds_are_inclusive(numerator, denominator, extra, warned) -> None:
+    cur, prev = _with_elb_change(numerator, denominator, extra)
+    verdict = checks.validate_report(cur, LANDKREIS, PERIOD, previous=prev)
+    assert verdict.verdict == "accepted"
+    assert _rules(verdict.warnings) == (["elb_change_vs_previous"] if warned else [])
