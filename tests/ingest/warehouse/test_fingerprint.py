@@ -9,6 +9,9 @@ import pytest
 
 from ingest.core import settings
 from ingest.warehouse import build
+from ingest.warehouse.dbt import warehouse_dir
+from ingest.warehouse.state import read_state
+from tests.dbt_project.reports import months, write_months
 
 MODEL = Path("models") / "marts" / "monthly" / "national_month.sql"
 
@@ -55,3 +58,26 @@ def test_editing_a_model_plans_a_full_refresh(project: Path) -> None:
         True,
         "the dbt project changed since the last build: full refresh",
     )
+
+
+@pytest.mark.timeout(900)
+def test_a_build_after_editing_a_model_rebuilds_everything(project: Path, data_dir: Path) -> None:
+    write_months(data_dir, months("2025-01", 2))
+    first = build.build(as_of="2025-03-15")
+    assert first["plan"] == "no build database yet: build every month"
+    unchanged = build.build(["2025-02"], as_of="2025-03-15")
+    assert (unchanged["full_refresh"], unchanged["periods"], unchanged["project"]) == (
+        False,
+        ["2025-02"],
+        first["project"],
+    )
+    model = project / MODEL
+    model.write_text(model.read_text() + "-- edited\n")
+    edited = build.build(["2025-02"], as_of="2025-03-15")
+    assert edited["project"] == build.project_fingerprint() != first["project"]
+    assert (edited["full_refresh"], edited["periods"], edited["plan"]) == (
+        True,
+        [],
+        "the dbt project changed since the last build: full refresh",
+    )
+    assert read_state(warehouse_dir())["project"] == edited["project"]
