@@ -57,7 +57,6 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], lines: list[str]) -> No
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Fetch, land and validate; 1 if a fetch failed or a requested report's latest
     revision is rejected, whoever landed or validated it (a concurrent run, say)."""
-    from ingest.collect import collector
 
     periods = periods_arg(args.period)
     jobcenters = jobcenters_arg(args.jobcenter)
@@ -65,6 +64,20 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     with bars(not args.json) as ui:
         outcomes = _fetch(jobcenters, periods, args.workers, ui)
         checked = _validate(periods, ui.tracker("Prüfung"))
+    doc, lines = _intake_summary(outcomes, checked, jobcenters, periods)
+    _emit(args, doc, lines)
+    return 1 if doc["failed"] or doc["rejected"] else 0
+
+
+def _intake_summary(
+    outcomes: list[dict[str, Any]],
+    checked: dict[str, int],
+    jobcenters: list[str],
+    periods: list[str],
+) -> tuple[dict[str, Any], list[str]]:
+    """What fetching and validating did, as the ``--json`` document and German lines."""
+    from ingest.collect import collector
+
     counts = collector.summarize(outcomes)
     failed = [o for o in outcomes if o["outcome"] == "failed"]
     rejected = _rejected(jobcenters, periods)
@@ -74,8 +87,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         output.validate_summary(checked),
         *output.rejected_lines(rejected),
     ]
-    _emit(args, doc, lines)
-    return 1 if failed or rejected else 0
+    return doc, lines
 
 
 def _rejected(jobcenters: list[str], periods: list[str]) -> list[dict[str, Any]]:
@@ -172,24 +184,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     snapshot = publish() if summary else None
     if snapshot:
         replace_json(state, {"range": args.range, "published": True})
-    counts = collector.summarize(outcomes)
-    failed = [o for o in outcomes if o["outcome"] == "failed"]
-    rejected = _rejected(jobcenters, periods)
-    doc = {
-        "periods": periods,
-        "fetch": counts,
-        "failed": failed,
-        "validate": checked,
-        "rejected": rejected,
-        "build": summary,
-        "snapshot": snapshot and str(snapshot),
-    }
-    lines = [
-        *output.fetch_summary(counts, failed, len(jobcenters), len(periods)),
-        output.validate_summary(checked),
-        *output.rejected_lines(rejected),
+    intake, lines = _intake_summary(outcomes, checked, jobcenters, periods)
+    doc = {"periods": periods, **intake, "build": summary, "snapshot": snapshot and str(snapshot)}
+    lines += [
         output.build_summary(summary) if summary else _why_not_built(args.no_build),
         *([output.snapshot_line(snapshot)] if snapshot else []),
     ]
     _emit(args, doc, lines)
-    return 1 if failed or rejected else 0
+    return 1 if doc["failed"] or doc["rejected"] else 0
