@@ -651,3 +651,24 @@ def test_the_elb_change_bounds_are_inclusive(numerator, denominator, extra, warn
     verdict = checks.validate_report(cur, LANDKREIS, PERIOD, previous=prev)
     assert verdict.verdict == "accepted"
     assert _rules(verdict.warnings) == (["elb_change_vs_previous"] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "rejected"),
+    [
+        ("2005-01", "2026-12-01", False),  # the first month of SGB II
+        ("2004-12", "2026-12-01", True),  # one month before it
+        ("2026-12", "2026-12-01", False),  # the current month
+        ("2027-01", "2026-12-31", True),  # one month ahead
+    ],
+)
+def test_the_reporting_range_is_2005_01_to_the_current_month(period, today, rejected) -> None:
+    verdict = checks.validate_report(
+        valid_report(LANDKREIS, period),
+        LANDKREIS,
+        period,
+        previous=None,
+        today=datetime.fromisoformat(today).date(),
+    )
+    assert verdict.verdict == ("rejected" if rejected else "accepted")
+    assert _rules(verdict.findings) == (["period_in_reporting_range"] if rejected else [])
