@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.core import clock, registry
 from ingest.core import periods as months
+from ingest.core.german import fmt_int
 
 # A fetch of more reports than this many months of every registered jobcenter asks for
 # --yes: 20 years at once is a deliberate backfill, not a typo in a range.
@@ -36,10 +37,10 @@ def period_range(text: str, today: date | None = None) -> list[str]:
     last = last if sep else first
     for p in (first, last):
         if not months.is_period(p):
-            raise UsageError(f"period {months.shown(p)} is not YYYY-MM")
+            raise UsageError(f"Berichtsmonat {months.shown(p)} ist kein Monat JJJJ-MM")
         months.reporting_period(p, day)
     if first > last:
-        raise UsageError(f"period range {months.shown(text)} ends before it starts")
+        raise UsageError(f"Zeitraum {months.shown(text)} endet, bevor er beginnt")
     return months.period_range(first, last)
 
 
@@ -50,7 +51,7 @@ def periods_arg(values: list[str] | None, today: date | None = None) -> list[str
 def _one_period(text: str, command: str, today: date | None = None) -> str:
     period = period_range(text, today)
     if len(period) != 1:
-        raise UsageError(f"{command} takes one period")
+        raise UsageError(f"{command} nimmt genau einen Berichtsmonat")
     return period[0]
 
 
@@ -60,8 +61,9 @@ def confirm_size(jobcenters: list[str], periods: list[str], yes: bool) -> None:
     asked = len(jobcenters) * len(periods)
     if asked > limit and not yes:
         raise UsageError(
-            f"{asked} reports ({len(jobcenters)} jobcenters × {len(periods)} months) are more "
-            f"than the {limit} a fetch starts without --yes; add --yes to go ahead"
+            f"{fmt_int(asked)} Berichte ({len(jobcenters)} Jobcenter × {len(periods)} Monate) "
+            f"sind mehr als die {fmt_int(limit)}, die ein Abruf ohne --yes startet; mit --yes "
+            "geht es los"
         )
 
 
@@ -71,7 +73,9 @@ def jobcenters_arg(values: list[str] | None) -> list[str]:
     known = registry.by_ags()
     for ags in values:
         if ags not in known:
-            raise UsageError(f"unknown jobcenter {months.shown(ags)}: not in the registry")
+            raise UsageError(
+                f"unbekanntes Jobcenter {months.shown(ags)}: nicht im Verzeichnis der Jobcenter"
+            )
     return sorted(set(values))
 
 
@@ -117,7 +121,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         body = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{path} nicht lesbar: {exc.strerror or exc}") from None
     content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/csv")
     print(f"{path.name}: Jobcenter {args.jobcenter}, Berichtsmonat {period}")
     try:
@@ -156,7 +160,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ingest.report.generate import generate, latest_period
 
     if args.period and not months.is_period(args.period):
-        raise UsageError(f"period {args.period!r} is not YYYY-MM")
+        raise UsageError(f"Berichtsmonat {args.period!r} ist kein Monat JJJJ-MM")
     period = args.period or latest_period()
     out = Path(args.out) if args.out else None
     paths = generate(period, out_dir=out, pdf=not args.no_pdf)

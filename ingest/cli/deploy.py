@@ -109,19 +109,25 @@ def cmd_connections(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """``jcw deploy ...``."""
-    d = sub.add_parser("deploy", help="deployment steps run by the image and docker-compose")
+    d = sub.add_parser("deploy", help="Schritte der Bereitstellung (Image und docker-compose)")
     steps = d.add_subparsers(dest="step", required=True, parser_class=type(d))
     p = steps.add_parser(
-        "admin-user", help="create the first admin (password from $AIRFLOW_ADMIN_PASSWORD)"
+        "admin-user", help="den ersten Admin anlegen (Passwort aus $AIRFLOW_ADMIN_PASSWORD)"
     )
-    p.add_argument("--username", required=True, help="the person's user name")
+    p.add_argument("--username", required=True, help="Benutzername der Person")
     p.add_argument("--email", required=True)
     p.add_argument("--firstname", required=True)
     p.add_argument("--lastname", required=True)
     p.set_defaults(func=cmd_admin_user)
-    p = steps.add_parser("connections", help="AIRFLOW_CONN_* lines -> connections import file")
-    p.add_argument(
-        "--from", dest="source", type=Path, default=Path("-"), help="lines (default - = stdin)"
+    p = steps.add_parser(
+        "connections", help="AIRFLOW_CONN_*-Zeilen in eine Importdatei für Verbindungen schreiben"
     )
-    p.add_argument("--out", type=Path, required=True, help="file for airflow connections import")
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=Path("-"),
+        help="Zeilen (Standard - = Standardeingabe)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="Datei für airflow connections import")
     p.set_defaults(func=cmd_connections)

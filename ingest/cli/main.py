@@ -27,6 +27,7 @@ import sys
 
 from ingest.cli import commands, deploy, gateway, pipeline
 from ingest.cli.commands import UsageError
+from ingest.cli.parser import GermanParser
 from ingest.core import layout
 from ingest.core.clock import InvalidDate
 from ingest.core.errors import InvalidDataDir, InvalidKey, JcwError
@@ -58,13 +59,6 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"jcw: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _command(
     sub: argparse._SubParsersAction, name: str, help_: str, examples: list[str], func
 ) -> argparse.ArgumentParser:
@@ -74,7 +68,6 @@ def _command(
         help=help_,
         description=help_,
         epilog="Beispiele:\n" + "\n".join(f"  {e}" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(func=func)
     return parser
@@ -246,7 +239,7 @@ def _mail_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = GermanParser(
         prog="jcw",
         description="Nationales Warehouse der kommunalen Jobcenter: die Befehle des "
         "Betriebs. Hilfe und Beispiele je Befehl: jcw BEFEHL --help",
@@ -254,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-v", "--verbose", action="store_true", help="Protokoll: Wiederholungen, dbt-Ausgabe"
     )
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=GermanParser)
     _pipeline_commands(sub)
     _inspection_commands(sub)
     _warehouse_commands(sub)
@@ -278,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             layout.data_dir()
         return int(args.func(args))
     except (UsageError, InvalidDate, InvalidKey, InvalidDataDir) as exc:
-        print(f"jcw: error: {exc}", file=sys.stderr)
+        print(f"jcw: Fehler: {exc}", file=sys.stderr)
         return 2
     except (JcwError, deploy.DeployError) as exc:
         print(f"jcw: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -287,13 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except KeyboardInterrupt:
-        print("jcw: interrupted", file=sys.stderr)
+        print("jcw: abgebrochen", file=sys.stderr)
         return 130
     except Terminated:
-        print("jcw: terminated", file=sys.stderr)
+        print("jcw: beendet (SIGTERM)", file=sys.stderr)
         return 143
     except Exception as exc:  # one clear line, never a stack trace
-        print(f"jcw: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"jcw: unerwarteter Fehler {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
 

@@ -27,14 +27,14 @@ class InvalidDate(ValueError):
     """A reference date that is not a real calendar day ``YYYY-MM-DD``."""
 
 
-def parse_day(text: str, *, source: str = "date") -> date:
+def parse_day(text: str, *, source: str = "Datum") -> date:
     """``YYYY-MM-DD`` as a date; InvalidDate naming the value and where it came from."""
     try:
         if len(text) != 10 or not text.isascii():
             raise ValueError
         return date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise InvalidDate(f"{source} {text!r} is not a calendar day YYYY-MM-DD") from None
+        raise InvalidDate(f"{source} {text!r} ist kein Kalendertag JJJJ-MM-TT") from None
 
 
 def pinned() -> bool:

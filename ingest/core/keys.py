@@ -38,7 +38,7 @@ def is_kreis_ags(value: object) -> bool:
 def kreis_ags(value: object) -> str:
     """``value`` as a Kreisschlüssel (five ASCII digits); InvalidKey otherwise."""
     if not is_kreis_ags(value):
-        raise InvalidKey(f"kreis_ags {show(value)} is not a Kreisschlüssel of five digits 0-9")
+        raise InvalidKey(f"kreis_ags {show(value)} ist kein Kreisschlüssel aus fünf Ziffern 0-9")
     return value  # type: ignore[return-value]
 
 
@@ -48,7 +48,7 @@ def registered_ags(value: object) -> str:
 
     ags = kreis_ags(value)
     if ags not in registry.by_ags():
-        raise InvalidKey(f"kreis_ags {ags!r} is not a jobcenter of the registry")
+        raise InvalidKey(f"kreis_ags {ags!r} ist kein Jobcenter des Verzeichnisses")
     return ags
 
 

@@ -58,17 +58,17 @@ def data_dir() -> Path:
         return (settings.PROJECT_ROOT / "data").resolve()
     if not configured.strip():
         raise InvalidDataDir(
-            f"{DATA_DIR_ENV} is set but empty: set it to the data directory "
-            f"(or unset it for {settings.PROJECT_ROOT / 'data'})"
+            f"{DATA_DIR_ENV} ist gesetzt, aber leer: auf das Datenverzeichnis setzen "
+            f"(oder entfernen für {settings.PROJECT_ROOT / 'data'})"
         )
     path = Path(configured).resolve()
     if path.is_dir():
         return path
     if path.exists():
-        raise InvalidDataDir(f"{DATA_DIR_ENV}={configured!r} is not a directory")
+        raise InvalidDataDir(f"{DATA_DIR_ENV}={configured!r} ist kein Verzeichnis")
     if not path.parent.is_dir():
         raise InvalidDataDir(
-            f"{DATA_DIR_ENV}={configured!r} does not exist, nor does its parent {path.parent}"
+            f"{DATA_DIR_ENV}={configured!r} gibt es nicht, auch nicht {path.parent} darüber"
         )
     return path
 

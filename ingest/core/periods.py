@@ -47,7 +47,7 @@ def calendar() -> Calendar:
         variables = yaml.safe_load(f)["vars"]
     first = str(variables["first_period"])
     if not _PERIOD.fullmatch(first):
-        raise ValueError(f"dbt_project.yml: var first_period {first!r} is not YYYY-MM")
+        raise ValueError(f"dbt_project.yml: var first_period {first!r} ist kein Monat JJJJ-MM")
     return Calendar(int(variables["due_day"]), int(variables["wartezeit_months"]), first)
 
 
@@ -65,7 +65,7 @@ def shown(value: object, limit: int = 60) -> str:
 def parse_period(text: object) -> str:
     """``text`` as a period; :class:`InvalidPeriod` naming the value otherwise."""
     if not is_period(text):
-        raise InvalidPeriod(f"period {shown(text)} is not a month YYYY-MM")
+        raise InvalidPeriod(f"Berichtsmonat {shown(text)} ist kein Monat JJJJ-MM")
     return text  # type: ignore[return-value]
 
 
@@ -77,11 +77,13 @@ def reporting_period(text: object, today: date) -> str:
     current = period_of(today)
     first = calendar().first_period
     if period < first:
-        raise InvalidPeriod(f"period {period} lies before {first}, the first SGB II month")
+        raise InvalidPeriod(
+            f"Berichtsmonat {period} liegt vor {first}, dem ersten Monat des SGB II"
+        )
     if period > current:
         raise InvalidPeriod(
-            f"period {period} lies after the current month {current} "
-            f"(reference date {today.isoformat()})"
+            f"Berichtsmonat {period} liegt nach dem laufenden Monat {current} "
+            f"(Stichtag {today:%d.%m.%Y})"
         )
     return period
 
@@ -106,7 +108,7 @@ def period_range(first: str, last: str) -> list[str]:
     """Every month from ``first`` to ``last`` inclusive; InvalidPeriod if reversed or malformed."""
     start, end = month_index(first), month_index(last)
     if start > end:
-        raise InvalidPeriod(f"period range {first}..{last} is reversed")
+        raise InvalidPeriod(f"Zeitraum {first}..{last} endet, bevor er beginnt")
     return [period_of_index(i) for i in range(start, end + 1)]
 
 

@@ -77,12 +77,12 @@ def test_check_rejects_a_rule_violation(tmp_path: Path, data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check", "{file}", "--jobcenter", "99999", "--period", PERIOD], "unknown jobcenter"),
-        (["check", "/nonexistent.csv", "--jobcenter", AGS, "--period", PERIOD], "cannot read"),
-        (["check", "{file}", "--jobcenter", AGS, "--period", "2026-13"], "YYYY-MM"),
-        (["check", "{file}", "--jobcenter", AGS], "--period"),
-        (["status", "--period", "2026-12..2026-10"], "ends before"),
-        (["frobnicate"], "invalid choice"),
+        (["check", "{file}", "--jobcenter", "99999", "--period", PERIOD], "unbekanntes Jobcenter"),
+        (["check", "/nonexistent.csv", "--jobcenter", AGS, "--period", PERIOD], "nicht lesbar"),
+        (["check", "{file}", "--jobcenter", AGS, "--period", "2026-13"], "JJJJ-MM"),
+        (["check", "{file}", "--jobcenter", AGS], "diese Angaben fehlen: --period"),
+        (["status", "--period", "2026-12..2026-10"], "endet, bevor er beginnt"),
+        (["frobnicate"], "ist keine der möglichen Angaben"),
     ],
 )
 def test_usage_errors_exit_2_with_one_clear_line(

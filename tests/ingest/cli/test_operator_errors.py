@@ -41,9 +41,9 @@ def files_below(root: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("", "JCW_DATA_DIR is set but empty"),
-        ("{file}", "is not a directory"),
-        ("{tmp}/typo/data", "does not exist, nor does its parent"),
+        ("", "JCW_DATA_DIR ist gesetzt, aber leer"),
+        ("{file}", "ist kein Verzeichnis"),
+        ("{tmp}/typo/data", "gibt es nicht, auch nicht"),
     ],
 )
 @pytest.mark.parametrize("command", [["validate"], ["status", "--period", PERIOD], ["build"]])
@@ -58,7 +58,7 @@ def test_a_data_directory_that_cannot_be_one_is_one_line_and_exit_2(
     r = jcw(*command, cwd=work, env=env)
     assert r.returncode == 2
     [line] = r.stderr.splitlines()
-    assert line.startswith("jcw: error: ") and message in line
+    assert line.startswith("jcw: Fehler: ") and message in line
     assert r.stdout == ""
     assert files_below(work) == [] and a_file.read_text() == ""  # nothing written anywhere
     assert not (tmp_path / "typo").exists()
@@ -69,24 +69,30 @@ def test_a_data_directory_that_cannot_be_one_is_one_line_and_exit_2(
     [
         (
             ["status", "--period", PERIOD, "--today", "2026-02-30"],
-            "'2026-02-30' is not a calendar day",
+            "--today '2026-02-30' ist kein Kalendertag JJJJ-MM-TT",
         ),
-        (["fetch", "--period", "0001-01..9999-12"], "period 0001-01 lies before 2005-01"),
+        (
+            ["fetch", "--period", "0001-01..9999-12"],
+            "Berichtsmonat 0001-01 liegt vor 2005-01, dem ersten Monat des SGB II",
+        ),
         (
             ["fetch", "--period", "2026-10..2027-01"],
-            "period 2027-01 lies after the current month 2026-11",
+            "Berichtsmonat 2027-01 liegt nach dem laufenden Monat 2026-11 (Stichtag 21.11.2026)",
         ),
-        (["fetch", "--period", "2026-10\n"], "period '2026-10\\n' is not YYYY-MM"),
-        (["fetch", "--period", "２０２６-１０"], "is not YYYY-MM"),
-        (["fetch", "--period", PERIOD, "--jobcenter", "../../x"], "unknown jobcenter '../../x'"),
-        (["fetch", "--period", PERIOD, "--jobcenter", "٠٥١١٣"], "unknown jobcenter"),
+        (["fetch", "--period", "2026-10\n"], "Berichtsmonat '2026-10\\n' ist kein Monat JJJJ-MM"),
+        (["fetch", "--period", "２０２６-１０"], "ist kein Monat JJJJ-MM"),
+        (
+            ["fetch", "--period", PERIOD, "--jobcenter", "../../x"],
+            "unbekanntes Jobcenter '../../x': nicht im Verzeichnis der Jobcenter",
+        ),
+        (["fetch", "--period", PERIOD, "--jobcenter", "٠٥١١٣"], "unbekanntes Jobcenter"),
         (
             ["fetch", "--period", "2005-01..2026-11"],
-            "27352 reports (104 jobcenters × 263 months) are more than the 24960 a fetch "
-            "starts without --yes",
+            "27.352 Berichte (104 Jobcenter × 263 Monate) sind mehr als die 24.960, die ein "
+            "Abruf ohne --yes startet; mit --yes geht es los",
         ),
-        (["check", "x.csv", "--jobcenter", "05113", "--period", "2027-01"], "lies after"),
-        (["build", "--period", "2004-12"], "lies before 2005-01"),
+        (["check", "x.csv", "--jobcenter", "05113", "--period", "2027-01"], "liegt nach"),
+        (["build", "--period", "2004-12"], "liegt vor 2005-01"),
     ],
 )
 def test_operator_mistakes_are_one_line_exit_2_and_write_nothing(
@@ -95,7 +101,7 @@ def test_operator_mistakes_are_one_line_exit_2_and_write_nothing(
     r = jcw(*args, cwd=data_dir.parent, env={"JCW_DATA_DIR": str(data_dir)})
     assert r.returncode == 2
     [line] = r.stderr.splitlines()
-    assert line.startswith("jcw: error: ") and message in line, line
+    assert line.startswith("jcw: Fehler: ") and message in line, line
     assert files_below(data_dir) == []
 
 

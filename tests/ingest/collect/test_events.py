@@ -50,28 +50,28 @@ GOOD = {"kreis_ags": "05113", "period": "2026-10", "revision": 1}
 BAD_EVENTS: dict[str, tuple[str, str]] = {
     "traversal.json": (
         json.dumps({"kreis_ags": "../../../../tmp/x", "period": "2026-10"}),
-        "kreis_ags '../../../../tmp/x' is not a Kreisschlüssel",
+        "kreis_ags '../../../../tmp/x' ist kein Kreisschlüssel",
     ),
     "newline.json": (
         json.dumps({"kreis_ags": "05113", "period": "2026-10\n"}),
-        "period '2026-10\\n' is not a month YYYY-MM",
+        "Berichtsmonat '2026-10\\n' ist kein Monat JJJJ-MM",
     ),
     "month13.json": (json.dumps({"kreis_ags": "05113", "period": "2026-13"}), "'2026-13'"),
     "arabic_digits.json": (
         json.dumps({"kreis_ags": "٠٥١١٣", "period": "2026-10"}),
-        "is not a Kreisschlüssel",
+        "ist kein Kreisschlüssel",
     ),
     "fullwidth_month.json": (
         json.dumps({"kreis_ags": "05113", "period": "２０２６-１０"}),
-        "is not a month YYYY-MM",
+        "ist kein Monat JJJJ-MM",
     ),
     "future.json": (
         json.dumps({"kreis_ags": "05113", "period": "2099-01"}),
-        "lies after the current month 2026-11",
+        "liegt nach dem laufenden Monat 2026-11",
     ),
     "unknown_jobcenter.json": (
         json.dumps({"kreis_ags": "99999", "period": "2026-10"}),
-        "not a jobcenter of the registry",
+        "ist kein Jobcenter des Verzeichnisses",
     ),
     "revision.json": (
         json.dumps({**GOOD, "revision": 3_000_000_000}),

@@ -39,7 +39,7 @@ def test_every_report_path_refuses_a_kreis_ags_that_is_not_five_ascii_digits(
 def test_every_report_path_refuses_a_period_that_is_not_yyyy_mm(
     data_dir: Path, name: str, bad
 ) -> None:
-    with pytest.raises(InvalidKey, match="period"):
+    with pytest.raises(InvalidKey, match="Berichtsmonat"):
         PATHS[name]("05113", bad)
 
 
@@ -63,7 +63,7 @@ def test_checked_keys_pass_and_stay_below_the_data_directory(data_dir: Path) -> 
     assert path == data_dir / "accepted" / "2026-10" / "05113" / "r0003.parquet"
     assert keys.revision("12") == 12 and keys.revision(keys.MAX_REVISION) == 2**31 - 1
     assert keys.registered_ags("05113") == "05113"
-    with pytest.raises(InvalidKey, match="not a jobcenter of the registry"):
+    with pytest.raises(InvalidKey, match="ist kein Jobcenter des Verzeichnisses"):
         keys.registered_ags("99999")
 
 
@@ -73,9 +73,9 @@ def test_a_reporting_month_lies_between_2005_01_and_the_reference_month() -> Non
     today = date(2026, 12, 2)
     assert periods.reporting_period("2005-01", today) == "2005-01"
     assert periods.reporting_period("2026-12", today) == "2026-12"
-    with pytest.raises(periods.InvalidPeriod, match="after the current month 2026-12"):
+    with pytest.raises(periods.InvalidPeriod, match="nach dem laufenden Monat 2026-12"):
         periods.reporting_period("2027-01", today)
-    with pytest.raises(periods.InvalidPeriod, match="before 2005-01"):
+    with pytest.raises(periods.InvalidPeriod, match="liegt vor 2005-01"):
         periods.reporting_period("2004-12", today)
 
 
@@ -93,10 +93,10 @@ def test_listing_skips_folders_whose_names_are_not_keys(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("", "is set but empty"),
-        ("   ", "is set but empty"),
-        ("{file}", "is not a directory"),
-        ("{tmp}/missing/data", "does not exist, nor does its parent"),
+        ("", "ist gesetzt, aber leer"),
+        ("   ", "ist gesetzt, aber leer"),
+        ("{file}", "ist kein Verzeichnis"),
+        ("{tmp}/missing/data", "gibt es nicht, auch nicht"),
     ],
 )
 def test_a_data_directory_that_cannot_be_one_is_refused(

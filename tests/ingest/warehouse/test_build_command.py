@@ -99,7 +99,7 @@ def test_a_killed_build_takes_its_dbt_along_and_the_next_build_succeeds(tmp_path
     build.send_signal(signal.SIGTERM)
     _out, err = build.communicate(timeout=120)
     assert build.returncode == 143
-    assert err.strip().splitlines()[-1] == "jcw: terminated"
+    assert err.strip().splitlines()[-1] == "jcw: beendet (SIGTERM)"
     wait_for(lambda: not alive(dbt), "dbt stopping with jcw build", 60)
 
     build = start(data, "build", "--no-publish")
