@@ -26,11 +26,12 @@ from ingest.core.errors import InvalidKey
 from ingest.gateway import attempts, credentials, feedback, intake, notices, refusals
 from ingest.gateway.limits import RateLimiter
 from ingest.gateway.refusals import Refusal
+from ingest.validate.parse_xlsx import XLSX_MEDIA_TYPE
 
 log = logging.getLogger(__name__)
 
 MAX_REPORT_BYTES = 5 * refusals.MIB
-MEDIA_TYPES = ("text/csv", "application/json")
+MEDIA_TYPES = ("text/csv", "application/json", XLSX_MEDIA_TYPE)
 RATE_ENV = "JCW_GATEWAY_RATE_PER_MINUTE"
 
 
