@@ -90,6 +90,11 @@ def _table(entries: list[dict[str, Any]]) -> str:
 def as_html(feedback: dict[str, Any]) -> str:
     """The feedback as a German page."""
     title = f"Rückmeldung: Jobcenter {feedback['kreis_ags']}, {month_name(feedback['period'])}"
+    return page(title, section_html(feedback))
+
+
+def section_html(feedback: dict[str, Any]) -> str:
+    """The feedback's verdict, revision and findings as HTML (escaped), for a page."""
     verdict = feedback["verdict_de"]
     parts = [
         f'<p class="{verdict}"><strong>{html.escape(verdict.capitalize())}</strong>: '
@@ -101,4 +106,4 @@ def as_html(feedback: dict[str, Any]) -> str:
         parts += ["<h2>Befunde</h2>", _table(feedback["findings"])]
     if feedback["warnings"]:
         parts += ["<h2>Hinweise</h2>", _table(feedback["warnings"])]
-    return page(title, "\n".join(parts))
+    return "\n".join(parts)
