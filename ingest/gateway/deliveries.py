@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from ingest.collect import landing
-from ingest.core import keys
+from ingest.core import keys, layout, periods
 from ingest.validate import store
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ def published_revisions(kreis_ags: str) -> tuple[dict[tuple[str, int], bool], da
 def deliveries(kreis_ags: str) -> list[Delivery]:
     """Every revision of the jobcenter, newest month first, newest revision first."""
     ags = keys.kreis_ags(kreis_ags)
-    records = [r for r in landing.all_records() if r.kreis_ags == ags]
+    root = layout.landing_records_root()
+    months = (
+        sorted(p.name for p in root.iterdir() if periods.is_period(p.name)) if root.is_dir() else []
+    )
+    records = [r for period in months for r in landing.revisions(ags, period)]
     in_snapshot, published_at = published_revisions(ags) if records else ({}, None)
     out = []
     for rec in records:

@@ -195,7 +195,13 @@ def _media_type(filename: str, declared: str | None) -> str:
     media = (declared or "").split(";", 1)[0].strip().lower()
     if media in BY_EXTENSION.values():
         return media
-    raise refusals.unsupported_type(suffix or media)
+    raise Refusal(
+        415,
+        "unsupported_type",
+        f"Nicht unterstütztes Dateiformat ({suffix or media or 'unbekannt'}). Bitte laden Sie "
+        "eine Excel-Arbeitsmappe (.xlsx), eine CSV-Datei (.csv) oder eine JSON-Datei (.json) "
+        "hoch.",
+    )
 
 
 async def _upload_form(request: Request, session: Session, cap: int) -> tuple[str, bytes, str]:

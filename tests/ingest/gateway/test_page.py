@@ -265,3 +265,51 @@ def test_sign_in_attempts_are_limited_per_address(issue_key, data_dir: Path):
         assert int(statuses[-1].headers["Retry-After"]) >= 1
     finally:
         g.stop()
+
+
+def test_an_unknown_file_type_is_refused_in_german(page_gateway: Gateway, issue_key, data_dir):
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    r = upload(page_gateway, s, page, "bericht.pdf", b"%PDF-1.7")
+    assert r.status_code == 415
+    assert (
+        "Nicht unterstütztes Dateiformat (.pdf). Bitte laden Sie eine Excel-Arbeitsmappe (.xlsx), "
+        "eine CSV-Datei (.csv) oder eine JSON-Datei (.json) hoch." in r.text
+    )
+    assert not layout.landing_records_root().exists()
+
+
+def test_without_an_accepted_report_a_landkreis_template_has_the_header_only(
+    page_gateway: Gateway, issue_key, data_dir: Path
+):
+    s, _ = signed_in(page_gateway, issue_key(NORDFRIESLAND))
+    r = s.get(page_gateway.url(f"/jobcenter/vorlage/{PERIOD}.xlsx"), timeout=60)
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    rows = [r for r in wb["Bericht"].iter_rows(values_only=True) if any(r)]
+    assert len(rows) == 1
+    hints = [c.value for c in wb["Hinweise"]["A"]]
+    assert hints[0] == "Monatsbericht Oktober 2026 – Jobcenter Kreis Nordfriesland (01054)"
+    assert hints[-1].startswith("Für dieses Jobcenter liegt noch kein angenommener Bericht vor")
+
+
+def test_an_xlsx_push_gets_the_same_verdict_as_the_page(
+    page_gateway: Gateway, issue_key, data_dir: Path
+):
+    key = issue_key(ESSEN)
+    df = valid_report(ESSEN, PERIOD).drop(columns=["_row"])
+    wb = openpyxl.Workbook()
+    wb.active.append(list(contract.COLUMNS))
+    for rec in df.to_dict("records"):
+        wb.active.append([float(v) if hasattr(v, "as_tuple") else v for v in rec.values()])
+    out = io.BytesIO()
+    wb.save(out)
+    r = requests.put(
+        page_gateway.url(f"/v1/reports/{ESSEN}/{PERIOD}"),
+        data=out.getvalue(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": XLSX},
+        timeout=60,
+    )
+    assert (r.status_code, r.json()["verdict"], r.json()["revision"]) == (201, "accepted", 1)
+    s, page = signed_in(page_gateway, key)
+    again = upload(page_gateway, s, page, "bericht.xlsx", out.getvalue())
+    assert again.status_code == 200
+    assert "Diese Datei war bereits eingegangen (gleicher Inhalt, gleiche Revision)." in again.text
