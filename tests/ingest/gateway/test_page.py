@@ -16,7 +16,7 @@ import requests
 from starlette.testclient import TestClient
 
 from ingest.core import clock, contract, layout
-from ingest.gateway import attempts, intake
+from ingest.gateway import attempts, credentials, intake
 from ingest.gateway.app import create_app
 from ingest.validate.parse import parse_report
 from tests.expectations.factory import valid_report
@@ -313,3 +313,18 @@ def test_an_xlsx_push_gets_the_same_verdict_as_the_page(
     again = upload(page_gateway, s, page, "bericht.xlsx", out.getvalue())
     assert again.status_code == 200
     assert "Diese Datei war bereits eingegangen (gleicher Inhalt, gleiche Revision)." in again.text
+
+
+def test_sign_out_and_a_revoked_key_end_the_session(
+    page_gateway: Gateway, issue_key, data_dir: Path
+):
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    r = s.post(page_gateway.url("/jobcenter/abmelden"), data={"csrf": csrf_of(page)}, timeout=30)
+    assert r.status_code == 200 and "Lieferschlüssel Ihres Jobcenters" in r.text
+    assert "Abmelden" not in r.text
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    assert credentials.revoke_keys(ESSEN) == 2
+    r = s.get(page_gateway.url("/jobcenter"), timeout=30)
+    assert "Lieferschlüssel Ihres Jobcenters" in r.text and "Abmelden" not in r.text
+    reasons = [a["reason"] for a in attempts.read_day(clock.today()) if a["channel"] == "page"]
+    assert reasons == ["signed_in", "signed_out", "signed_in"]
