@@ -209,6 +209,14 @@ async def _upload_form(request: Request, session: Session, cap: int) -> tuple[st
     announced = request.headers.get("content-length", "")
     if announced.isdigit() and int(announced) > cap + FORM_OVERHEAD:
         raise refusals.too_large(cap)
+    chunks, size = [], 0
+    async for chunk in request.stream():  # capped while streaming (chunked uploads too)
+        size += len(chunk)
+        if size > cap + FORM_OVERHEAD:
+            raise refusals.too_large(cap)
+        chunks.append(chunk)
+    # Starlette's form parser reads an already consumed body from here.
+    request._body = b"".join(chunks)
     async with request.form(max_files=1, max_fields=5) as form:
         if not session.csrf_ok(form.get("csrf")):
             raise csrf_refused()

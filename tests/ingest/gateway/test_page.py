@@ -328,3 +328,13 @@ def test_sign_out_and_a_revoked_key_end_the_session(
     assert "Lieferschlüssel Ihres Jobcenters" in r.text and "Abmelden" not in r.text
     reasons = [a["reason"] for a in attempts.read_day(clock.today()) if a["channel"] == "page"]
     assert reasons == ["signed_in", "signed_out", "signed_in"]
+
+
+def test_an_oversized_upload_is_refused_before_anything_lands(
+    page_gateway: Gateway, issue_key, data_dir: Path
+):
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    r = upload(page_gateway, s, page, "gross.csv", b"a" * (5 * 1024 * 1024 + 1))
+    assert r.status_code == 413
+    assert "Die Datei ist zu groß: höchstens 5 MiB je Bericht." in r.text
+    assert not layout.landing_records_root().exists()
