@@ -173,8 +173,8 @@ def test_a_broken_upload_shows_the_findings_then_the_correction_is_accepted(
     assert r.status_code == 422
     assert "<strong>Abgelehnt</strong>: Der Bericht wurde abgelehnt" in r.text
     assert (
-        "<tr><td>Zeile 4</td><td>01054003 Gemeinde 3</td><td>elb_frauen</td><td>999.999</td>"
-        in r.text
+        "<tr><td>Zeile 4</td><td>01054003 Gemeinde 3</td><td>ELB Frauen (elb_frauen)</td>"
+        "<td>999.999</td>" in r.text
     )
     assert "<td>999.999</td>" in r.text
     row = re.search(r'<tr data-period="2026-10" data-revision="1" data-state="rejected">', r.text)

@@ -89,7 +89,7 @@ def test_a_jobcenter_uploads_corrects_and_sees_its_month_published(
     cells = page.eval_on_selector_all(
         "#rueckmeldung table tr:nth-child(2) td", "tds => tds.map(td => td.innerText)"
     )
-    assert cells[:4] == ["Zeile 2", "05113000", "elb_frauen", "zwölf"]
+    assert cells[:4] == ["Zeile 2", "05113000", "ELB Frauen (elb_frauen)", "zwölf"]
 
     submit(page, fill(template, tmp_path / "richtig.xlsx"))
     assert page.get_attribute("#rueckmeldung", "data-verdict") == "accepted"
