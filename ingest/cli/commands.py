@@ -105,6 +105,7 @@ _CONTENT_TYPES = {
     ".json": "application/json",
     ".csv": "text/csv",
     ".txt": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 

@@ -122,7 +122,8 @@ def events_dir() -> Path:
 
 
 def gateway_dir() -> Path:
-    """The intake gateway's files: ``keys/``, ``secrets/``, ``attempts/``, ``notices/``."""
+    """The intake gateway's files: ``keys/``, ``secrets/``, ``attempts/``, ``notices/``,
+    ``session_secret``."""
     return data_dir() / "gateway"
 
 
@@ -139,6 +140,11 @@ def gateway_secrets(kreis_ags: str) -> Path:
 def gateway_attempts(day: date) -> Path:
     """Every request to the gateway on one German calendar day, one JSON line each."""
     return gateway_dir() / "attempts" / f"{day.isoformat()}.jsonl"
+
+
+def gateway_session_secret() -> Path:
+    """The key that signs the jobcenter page's session cookies (mode 0600, made on first use)."""
+    return gateway_dir() / "session_secret"
 
 
 def gateway_notices_dir() -> Path:

@@ -4,6 +4,7 @@
 the rate limit per key (429), the jobcenter and month (404, 422), that the key is the
 jobcenter's own (403), the Content-Type (415) and the announced size (413); the body is then
 read up to the cap (413 beyond it). ``POST /v1/notifications`` takes a signed notice.
+``/jobcenter…`` is the jobcenter staff's page (:mod:`ingest.gateway.page`).
 Every request is recorded (:mod:`ingest.gateway.attempts`), refused ones included; every
 refusal has a German body, as JSON or as a page when the client asks for ``text/html``.
 """
@@ -23,14 +24,16 @@ from starlette.routing import Route
 from ingest.collect import events
 from ingest.core import clock, keys, periods
 from ingest.core.errors import InvalidKey
-from ingest.gateway import attempts, credentials, feedback, intake, notices, refusals
+from ingest.gateway import attempts, credentials, feedback, intake, notices, page, refusals
 from ingest.gateway.limits import RateLimiter
 from ingest.gateway.refusals import Refusal
+from ingest.gateway.sessions import Sessions
+from ingest.validate.parse_xlsx import XLSX_MEDIA_TYPE
 
 log = logging.getLogger(__name__)
 
 MAX_REPORT_BYTES = 5 * refusals.MIB
-MEDIA_TYPES = ("text/csv", "application/json")
+MEDIA_TYPES = ("text/csv", "application/json", XLSX_MEDIA_TYPE)
 RATE_ENV = "JCW_GATEWAY_RATE_PER_MINUTE"
 
 
@@ -174,11 +177,17 @@ def _warm_up() -> None:
 
 
 def create_app(
-    *, per_minute: float | None = None, burst: int | None = None, warm: bool = True
+    *,
+    per_minute: float | None = None,
+    burst: int | None = None,
+    warm: bool = True,
+    signin_per_minute: float | None = None,
 ) -> Starlette:
     """The gateway application; ``per_minute`` overrides the rate limit (else the
     ``JCW_GATEWAY_RATE_PER_MINUTE`` environment variable, else :data:`limits.PER_MINUTE`),
-    ``burst`` the requests allowed at once (default: :data:`limits.BURST`, at most the rate)."""
+    ``burst`` the requests allowed at once (default: :data:`limits.BURST`, at most the rate),
+    ``signin_per_minute`` the page's sign-in attempts per client address (default
+    :data:`page.SIGNIN_PER_MINUTE`, burst :data:`page.SIGNIN_BURST` at most)."""
     from contextlib import asynccontextmanager
 
     from ingest.gateway import limits
@@ -196,10 +205,15 @@ def create_app(
             Route("/v1/reports/{kreis_ags}/{period}", put_report, methods=["PUT"]),
             Route("/v1/notifications", post_notification, methods=["POST"]),
             Route("/health", health, methods=["GET"]),
+            *page.routes(),
         ],
         lifespan=lifespan,
     )
     burst = burst or max(1, min(limits.BURST, int(rate)))
     app.state.limiter = RateLimiter(per_minute=rate, burst=burst)
     app.state.max_report_bytes = MAX_REPORT_BYTES
+    # The jobcenter page (ingest.gateway.page): its sessions and its own sign-in limit.
+    app.state.sessions = Sessions()
+    signin = signin_per_minute or page.SIGNIN_PER_MINUTE
+    app.state.signin_limiter = RateLimiter(signin, max(1, min(page.SIGNIN_BURST, int(signin))))
     return app

@@ -94,6 +94,15 @@ def check_key(presented: str | None) -> KeyCheck:
     return KeyCheck(match.group(1) if found else None, digest[:12])
 
 
+def key_id_valid(kreis_ags: str, key_id: str) -> bool:
+    """True while a valid key of ``kreis_ags`` has this short id (a page session's key)."""
+    found = False
+    for entry in _read(layout.gateway_keys(keys.kreis_ags(kreis_ags))):
+        digest = str(entry.get("sha256", ""))
+        found |= bool(key_id) and hmac.compare_digest(digest[: len(key_id)], key_id)
+    return found
+
+
 def issue_secret(kreis_ags: str, issued_at: datetime) -> str:
     """A new signing secret for ``kreis_ags`` (the second valid one retires the third)."""
     ags = keys.registered_ags(kreis_ags)

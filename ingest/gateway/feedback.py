@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ingest.core.findings import describe_ref
+from ingest.core.findings import column_label, describe_ref
 from ingest.core.german import count, fmt_int, month_name
 from ingest.core.rules import fix_text
 from ingest.gateway.refusals import page
@@ -81,7 +81,8 @@ def _table(entries: list[dict[str, Any]]) -> str:
     rows = []
     for e in entries:
         gemeinde = " ".join(str(p) for p in (e["gemeinde_ags"], e["gemeinde_name"]) if p)
-        cells = (e["where_de"], gemeinde, e["column"] or "", e["value_de"], e["message"])
+        column = column_label(e["column"]) if e["column"] else ""
+        cells = (e["where_de"], gemeinde, column, e["value_de"], e["message"])
         cells += (e["fix_de"] or "",)
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c or ''))}</td>" for c in cells))
     return f"<table>{head}{''.join(r + '</tr>' for r in rows)}</table>"
@@ -90,6 +91,11 @@ def _table(entries: list[dict[str, Any]]) -> str:
 def as_html(feedback: dict[str, Any]) -> str:
     """The feedback as a German page."""
     title = f"Rückmeldung: Jobcenter {feedback['kreis_ags']}, {month_name(feedback['period'])}"
+    return page(title, section_html(feedback))
+
+
+def section_html(feedback: dict[str, Any]) -> str:
+    """The feedback's verdict, revision and findings as HTML (escaped), for a page."""
     verdict = feedback["verdict_de"]
     parts = [
         f'<p class="{verdict}"><strong>{html.escape(verdict.capitalize())}</strong>: '
@@ -101,4 +107,4 @@ def as_html(feedback: dict[str, Any]) -> str:
         parts += ["<h2>Befunde</h2>", _table(feedback["findings"])]
     if feedback["warnings"]:
         parts += ["<h2>Hinweise</h2>", _table(feedback["warnings"])]
-    return page(title, "\n".join(parts))
+    return "\n".join(parts)

@@ -80,8 +80,9 @@ def unsupported_type(given: str) -> Refusal:
         415,
         "unsupported_type",
         f"Nicht unterstütztes Dateiformat ({given or 'ohne Content-Type'}). Erlaubt sind "
-        "»text/csv« (UTF-8 mit Komma oder Windows-1252 mit Semikolon, charset angeben) und "
-        "»application/json«.",
+        "»text/csv« (UTF-8 mit Komma oder Windows-1252 mit Semikolon, charset angeben), "
+        "»application/json« und für Excel-Arbeitsmappen "
+        "»application/vnd.openxmlformats-officedocument.spreadsheetml.sheet«.",
     )
 
 

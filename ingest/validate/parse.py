@@ -1,17 +1,19 @@
-"""Parse a report body (any of the three wire formats) into canonical rows.
+"""Parse a report body (any of the four wire formats) into canonical rows.
 
-The format is detected from the content type and the bytes themselves: JSON, English CSV
-(comma, ``.`` decimals) or German CSV (semicolon, decimal comma, thousands dots), in UTF-8
-(with or without BOM) or Windows-1252. A BOM means UTF-8. Without a declared charset (a local
+The format is detected from the content type and the bytes themselves: XLSX (a ZIP, read
+by :mod:`~ingest.validate.parse_xlsx`), JSON, English CSV (comma, ``.`` decimals) or German
+CSV (semicolon, decimal comma, thousands dots), in UTF-8 (with or without BOM) or
+Windows-1252. A BOM means UTF-8. Without a declared charset (a local
 file in ``jcw check``) the bytes decide: valid UTF-8, else Windows-1252. A declared charset
 that the bytes contradict is rejected rather than guessed, since either reading could
 silently change Gemeinde names.
 
 The result has exactly ``contract.COLUMNS`` in order plus ``_row`` (the 1-based data row as
 delivered, header not counted) and ``_line`` (CSV: the line in the jobcenter's spreadsheet,
-header = 1; JSON: None): key columns as text, counts as int64, money as Python
-``Decimal`` with two places (exact; Parquet decimal(15, 2) downstream). Text cells are kept
-exactly as written: a cell starting with ``=`` is text, never a formula.
+header = 1; XLSX: the sheet's row number; JSON: None): key columns as text, counts as int64,
+money as Python ``Decimal`` with two places (exact; Parquet decimal(15, 2) downstream). CSV
+text cells are kept exactly as written: a cell starting with ``=`` is text, never a formula
+(an XLSX formula cell gives its stored value, see :mod:`~ingest.validate.parse_xlsx`).
 
 The contract's bounds are checked here, where a value is read: only the ASCII digits 0-9 are
 digits (a fullwidth ``１`` or an Arabic-Indic ``١`` is not a number); a count is at most
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.core import contract
 from ingest.validate.parse_csv import read_csv
 from ingest.validate.parse_json import read_json
+from ingest.validate.parse_xlsx import XLSX_MEDIA_TYPE, ZIP_MAGIC, read_xlsx
 from ingest.validate.reading import CONTROL, Findings, charset_of, reject
 
 if TYPE_CHECKING:
@@ -72,10 +75,12 @@ def parse_report(body: bytes, content_type: str, *, kreis_ags: str, period: str)
         f.whole(
             "html",
             "Statt eines Berichts wurde eine HTML-Seite geliefert (z. B. eine Anmelde- oder "
-            "Fehlerseite). Bitte stellen Sie den Bericht als CSV oder JSON bereit.",
+            "Fehlerseite). Bitte stellen Sie den Bericht als CSV, JSON oder XLSX bereit.",
         )
         raise reject(kreis_ags, period, f)
-    if head[:1] in (b"{", b"[") or media in ("application/json", "text/json"):
+    if body.startswith(ZIP_MAGIC) or media == XLSX_MEDIA_TYPE:
+        records, f = read_xlsx(body)
+    elif head[:1] in (b"{", b"[") or media in ("application/json", "text/json"):
         records, f = read_json(body)
     else:
         records, f = read_csv(body, charset_of(content_type))

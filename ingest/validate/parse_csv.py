@@ -47,7 +47,7 @@ def read_csv(
         _broken(f, reader.line_num, exc)
         return [], f
     lines = [(n, fields) for n, fields in lines if fields and not blank_line(fields)]
-    columns = _columns(header, lines, f)
+    columns = map_columns(header, lines, f)
     records: list[tuple[int, dict[str, Any]]] = []
     last_len_ok = True
     for row_no, fields in lines:
@@ -123,7 +123,7 @@ def _dialect(text: str, f: Findings) -> str | None:
     return delim
 
 
-def _columns(
+def map_columns(
     header: list[str], lines: list[tuple[int, list[str]]], f: Findings
 ) -> list[str | None]:
     """The contract column of each header field (None: ignored); column problems to ``f``.

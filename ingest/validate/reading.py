@@ -44,12 +44,14 @@ class Findings:
 
     def __init__(self, dialect: str = "en") -> None:
         self.dialect = dialect  # "en", "de" (header labels) ...
-        self.values = dialect  # ... and how values are written: "en", "de" or "json"
+        # ... and how values are written: "en", "de" or "json" (typed values: JSON, XLSX)
+        self.values = dialect
         # CSV: data row n is spreadsheet line n + line_offset (header and leading blank
         # lines); JSON records have no line (None)
         self.line_offset: int | None = None
         self._groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
         self._whole: list[Finding] = []
+        self._cells: list[Finding] = []
 
     def label(self, column: str | None) -> str:
         if column is None:
@@ -73,15 +75,27 @@ class Findings:
             ref["line"] = row + self.line_offset
         self._groups.setdefault((rule, column), []).append(ref)
 
+    def cells(self, rule: str, message: str, refs: list[tuple[int, str, Any, Any]]) -> None:
+        """One finding with its own ``message`` about the cells ``(row, column, value,
+        gemeinde_ags)`` (an XLSX formula without a value: the message names the cells)."""
+        out = []
+        for row, column, value, gemeinde_ags in refs[:MAX_ROWS_PER_FINDING]:
+            g = shown(gemeinde_ags) if isinstance(gemeinde_ags, str) else None
+            ref = row_ref(row, column, shown(value), g)
+            if self.line_offset is not None:
+                ref["line"] = row + self.line_offset
+            out.append(ref)
+        self._cells.append(Finding(f"parse_{rule}", "hard", message, out))
+
     def has_whole(self) -> bool:
         """True if a problem concerns the file as a whole (then rows are not checked)."""
         return bool(self._whole)
 
     def __bool__(self) -> bool:
-        return bool(self._whole or self._groups)
+        return bool(self._whole or self._groups or self._cells)
 
     def findings(self) -> list[Finding]:
-        out = list(self._whole)
+        out = list(self._whole) + list(self._cells)
         for (rule, column), rows in self._groups.items():
             n = len(rows)
             shown = rows[:MAX_ROWS_PER_FINDING]
@@ -132,6 +146,11 @@ _ROW_MESSAGES = {
         "oder 1.234,50 (deutsche CSV)."
     ),
     "not_text": 'Spalte „{col}“ muss Text sein ({zeilen}), z. B. "08111000" in Anführungszeichen.',
+    "number_key": (
+        "Spalte „{col}“ enthält eine Zahl statt Text ({zeilen}): so gehen führende Nullen "
+        "verloren (1054001 statt 01054001). Bitte formatieren Sie die Spalte als Text und "
+        "tragen Sie den Schlüssel mit allen Stellen ein."
+    ),
     "field_count": (
         "Falsche Anzahl an Feldern ({zeilen}). Jede Zeile muss genau so viele Felder haben "
         "wie die Kopfzeile; prüfen Sie Trennzeichen und Anführungszeichen."

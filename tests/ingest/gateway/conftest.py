@@ -27,10 +27,19 @@ ISSUED = datetime(2026, 12, 1, 8, tzinfo=UTC)
 class Gateway:
     """A running gateway: ``url(path)`` and the server, stopped at the end."""
 
-    def __init__(self, per_minute: float, burst: int | None = None, warm: bool = False) -> None:
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int | None = None,
+        warm: bool = False,
+        signin_per_minute: float | None = None,
+    ) -> None:
         self.port = free_port()
+        app = create_app(
+            per_minute=per_minute, burst=burst, warm=warm, signin_per_minute=signin_per_minute
+        )
         config = uvicorn.Config(
-            create_app(per_minute=per_minute, burst=burst, warm=warm),
+            app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
