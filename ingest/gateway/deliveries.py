@@ -2,11 +2,10 @@
 
 Derived from what the product writes, nothing kept beside it: the landing records (received,
 when, by which channel), the verdict files (accepted or rejected, with the findings) and the
-published snapshot (``fct_report_revisions`` and ``snapshot_info``). A revision is *in the
-published warehouse* when the published snapshot holds it as the current accepted revision
-of its month; the date shown is the snapshot's ``published_at``. The product keeps only the
-latest snapshot, so that date is when the snapshot now published was made: a revision that
-was also in earlier snapshots has been published at least since then.
+published snapshot (``fct_report_revisions`` and ``report_publications``). A revision is *in
+the published warehouse* when the published snapshot holds it as the current accepted
+revision of its month; the date shown is when it was first in a published snapshot (each
+publish carries that moment over from the snapshot it replaces).
 """
 
 from __future__ import annotations
@@ -53,23 +52,22 @@ class Delivery:
     warnings: int = 0
 
 
-def published_revisions(kreis_ags: str) -> tuple[dict[tuple[str, int], bool], datetime | None]:
-    """``{(period, revision): is_current}`` of the jobcenter's accepted revisions in the
-    published snapshot, and when that snapshot was published (nothing published: ``{}``)."""
+def published_revisions(kreis_ags: str) -> dict[tuple[str, int], tuple[bool, datetime | None]]:
+    """``{(period, revision): (is_current, first published)}`` of the jobcenter's accepted
+    revisions in the published snapshot (nothing published: ``{}``)."""
     from ingest.warehouse import snapshot
 
     path = snapshot.snapshot_path()
     if not path.exists():
-        return {}, None
+        return {}
     with snapshot.connect(path) as con:
         found = con.execute(
-            "select period, revision, is_current from fct_report_revisions "
-            "where kreis_ags = ? and is_accepted",
+            "select r.period, r.revision, r.is_current, p.first_published_at "
+            "from fct_report_revisions r left join report_publications p "
+            "using (kreis_ags, period, revision) where r.kreis_ags = ? and r.is_accepted",
             [keys.kreis_ags(kreis_ags)],
         ).fetchall()
-        info = snapshot.rows(con, "select * from snapshot_info")
-    published_at = info[0].get("published_at") if info else None
-    return {(p, int(r)): bool(c) for p, r, c in found}, published_at
+    return {(p, int(r)): (bool(c), at) for p, r, c, at in found}
 
 
 def deliveries(kreis_ags: str) -> list[Delivery]:
@@ -80,7 +78,7 @@ def deliveries(kreis_ags: str) -> list[Delivery]:
         sorted(p.name for p in root.iterdir() if periods.is_period(p.name)) if root.is_dir() else []
     )
     records = [r for period in months for r in landing.revisions(ags, period)]
-    in_snapshot, published_at = published_revisions(ags) if records else ({}, None)
+    in_snapshot = published_revisions(ags) if records else {}
     out = []
     for rec in records:
         d = Delivery(rec.period, rec.revision, rec.fetched_at, rec.channel, RECEIVED)
@@ -90,11 +88,11 @@ def deliveries(kreis_ags: str) -> list[Delivery]:
             d.reasons = [str(f.get("message", "")) for f in verdict.get("findings") or []]
         elif verdict is not None and verdict.get("verdict") == "accepted":
             d.warnings = len(store.effective_warnings(verdict))
-            current = in_snapshot.get((rec.period, rec.revision))
+            current, since = in_snapshot.get((rec.period, rec.revision), (None, None))
             if current is None:
                 d.state = ACCEPTED
             elif current:
-                d.state, d.published_at = PUBLISHED, published_at
+                d.state, d.published_at = PUBLISHED, since
             else:
                 d.state = SUPERSEDED
         out.append(d)

@@ -46,6 +46,9 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "report_target_summary",
     "report_comparison_groups",
 )
+# Tables publish writes itself: which build and run made the snapshot, and since when each
+# accepted revision has been in a published snapshot.
+PUBLISH_TABLES: tuple[str, ...] = ("snapshot_info", "report_publications")
 
 
 def publish(run_id: str | None = None, published_at: datetime | None = None) -> Path:
@@ -90,6 +93,7 @@ def publish(run_id: str | None = None, published_at: datetime | None = None) -> 
                 "?::varchar as airflow_run_id, ?::timestamp as published_at",
                 [state.get("invocation_id"), SNAPSHOT_STORAGE_VERSION, run_id, published_at],
             )
+            _record_publications(con, target, published_at)
             con.execute("checkpoint snap")
             con.execute("detach snap")
             con.execute("detach build")
@@ -100,6 +104,38 @@ def publish(run_id: str | None = None, published_at: datetime | None = None) -> 
         fsync(wh)
     log.info("published %s (build %s, run %s)", target, state.get("invocation_id"), run_id)
     return target
+
+
+def _record_publications(con, previous: Path, published_at: datetime) -> None:
+    """``report_publications``: every accepted revision of the build with the moment it was
+    first published, carried over from the snapshot being replaced (this one for new rows)."""
+    carried = "null::timestamp"
+    if previous.exists():
+        con.execute(f"attach {_quote(str(previous))} as prev (read_only)")
+        known = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where database_name = 'prev' and table_name = 'report_publications'"
+        ).fetchone()[0]
+        if known:
+            carried = "p.first_published_at"
+    join = (
+        "left join prev.main.report_publications p using (kreis_ags, period, revision)"
+        if carried != "null::timestamp"
+        else ""
+    )
+    con.execute(
+        "create table snap.main.report_publications as "
+        f"select r.kreis_ags, r.period, r.revision, coalesce({carried}, ?::timestamp) "
+        f"as first_published_at from build.main.fct_report_revisions r {join} "
+        "where r.is_accepted order by r.kreis_ags, r.period, r.revision",
+        [published_at],
+    )
+    con.execute(
+        "comment on table snap.main.report_publications is 'One row per accepted revision: "
+        "when it was first in a published snapshot (UTC).'"
+    )
+    if previous.exists():
+        con.execute("detach prev")
 
 
 def _copy_comments(con, table: str) -> None:

@@ -28,7 +28,11 @@ def gateway_page(browser, data_dir: Path) -> Iterator:
     g = Gateway(per_minute=6000, burst=1000).start()
     context = browser.new_context(locale="de-DE")
     try:
-        yield g, context.new_page()
+        page = context.new_page()
+        # A validation under a loaded CI machine (two test workers) can take longer than
+        # Playwright's 30 s default; the test is about what the page shows, not its speed.
+        page.set_default_timeout(180_000)
+        yield g, page
     finally:
         context.close()
         g.stop()

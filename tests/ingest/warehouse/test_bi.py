@@ -25,7 +25,7 @@ BI_CLIENT = Path(__file__).with_name("bi_client.py")
 # What a Superset or notebook environment holds. SQLAlchemy 2.1 breaks duckdb-engine's
 # table inspection (pg_catalog.pg_collation), so docs/bi.md says: SQLAlchemy < 2.1.
 BI_PACKAGES = ("duckdb-engine", "sqlalchemy>=2.0,<2.1", "pandas")
-SNAPSHOT_TABLES = {*publish.PUBLISHED_TABLES, "snapshot_info"}
+SNAPSHOT_TABLES = {*publish.PUBLISHED_TABLES, *publish.PUBLISH_TABLES}
 
 
 def documented_tables() -> dict[str, dict]:

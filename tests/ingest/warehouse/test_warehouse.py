@@ -14,7 +14,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,7 @@ def test_the_snapshot_holds_the_marts_with_their_descriptions(published: Path) -
     snap = snapshot.snapshot_path()
     assert snap == published / "warehouse" / "jobcenters.duckdb"
     tables = {r[0] for r in query(snap, "select table_name from duckdb_tables()")}
-    assert tables == set(publish.PUBLISHED_TABLES) | {"snapshot_info"}
+    assert tables == set(publish.PUBLISHED_TABLES) | set(publish.PUBLISH_TABLES)
     assert query(snap, "select latest_period, storage_version from snapshot_info") == [
         ("2025-03", "v1.4.0")
     ]
@@ -83,6 +83,20 @@ def test_the_snapshot_names_the_run_that_published_it(published: Path) -> None:
         "Veröffentlicht von Lauf asset_triggered__2026-11-21T06:00:00+00:00 "
         "am 21.11.2026, 07:30 Uhr"
     )
+
+
+def test_each_accepted_revision_keeps_the_moment_it_was_first_published(published: Path) -> None:
+    sql = "select kreis_ags, period, revision, first_published_at from report_publications"
+    first = query(snapshot.snapshot_path(), sql + " order by all")
+    revisions = query(
+        snapshot.snapshot_path(),
+        "select kreis_ags, period, revision from fct_report_revisions where is_accepted "
+        "order by all",
+    )
+    assert [r[:3] for r in first] == revisions and len(revisions) == 6
+    assert len({r[3] for r in first}) == 1  # one publish so far: one moment
+    publish.publish(published_at=datetime(2030, 1, 1, tzinfo=UTC))
+    assert query(snapshot.snapshot_path(), sql + " order by all") == first  # carried over
 
 
 def test_nothing_published_yet_is_said_so(data_dir: Path) -> None:
