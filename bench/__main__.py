@@ -30,6 +30,7 @@ SCENARIOS = (
     "dbt_add_month",
     "bi_queries",
     "scale_407",
+    "push_feedback",
     "month_airflow",
     "correction",
 )
