@@ -33,6 +33,7 @@ SCENARIOS = (
     "push_feedback",
     "month_airflow",
     "correction",
+    "push_snapshot",
 )
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 COLUMNS = (
