@@ -30,8 +30,10 @@ SCENARIOS = (
     "dbt_add_month",
     "bi_queries",
     "scale_407",
+    "push_feedback",
     "month_airflow",
     "correction",
+    "push_snapshot",
 )
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 COLUMNS = (

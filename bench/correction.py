@@ -1,9 +1,12 @@
-"""A correction event → visible in the published snapshot, through the real Airflow stack.
+"""A signed notice of a correction → visible in the published snapshot, through the real
+Airflow stack (the notice → snapshot figure of the issue).
 
-Timed: ``POST /admin/correct`` at the simulator (which writes the event file into
-``data/events/``) until ``fct_jobcenter_month`` in the published snapshot shows the new
+Timed: ``POST /admin/correct`` at the simulator, which sends the jobcenter's signed notice to
+the gateway (``jcw gateway serve`` of the World; the gateway writes the event into
+``data/events/``), until ``fct_jobcenter_month`` in the published snapshot shows the new
 revision. In between: the AssetWatcher in the triggerer, ``jcw_intake`` (claim, collect,
 validate), ``jcw_warehouse`` (build, publish). Each run corrects another jobcenter.
+:func:`time_to_snapshot` is shared with :mod:`bench.push_snapshot`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ingest.warehouse.snapshot import query
 
 NAME = "correction"
 DESCRIPTION = "a correction event → visible in the published snapshot (Airflow)"
-TARGET_S = 15.0
+TARGET_S = 10.0  # issue 14 (was 15 s)
 # Jobcenters corrected in turn: Wiesbaden, Kreis Offenbach, Essen, Emsland, Hochsauerland.
 CORRECTED = ("06414", "06438", "05113", "03454", "05958")
 
@@ -45,11 +48,16 @@ def _post(url: str, body: dict) -> dict:
 
 
 def run(ctx: Context) -> list[Row]:
+    note = "signed notice → AssetWatcher → jcw_intake → jcw_warehouse → snapshot"
+    return time_to_snapshot(ctx, NAME, CORRECTED[: min(ctx.repeat(), len(CORRECTED))], note)
+
+
+def time_to_snapshot(ctx: Context, name: str, corrected: tuple[str, ...], note: str) -> list[Row]:
+    """Correct each of ``corrected`` in turn; the seconds until the snapshot shows it."""
     s = get_stack(ctx)
-    n = min(ctx.repeat(), len(CORRECTED))
     runs, details = [], []
     with TreeMemory(s.pids(), interval=0.5) as mem:
-        for ags in CORRECTED[:n]:
+        for ags in corrected:
             before_rev = _revision(s.snapshot, ags, LATEST)
             before_runs = {d: {r["dag_run_id"] for r in s.api.runs(d)} for d in PIPELINE_DAGS}
             t0 = time.perf_counter()
@@ -69,6 +77,7 @@ def run(ctx: Context) -> list[Row]:
                 {
                     "kreis_ags": ags,
                     "revision": [before_rev, rev, event.get("revision")],
+                    "delivery": event.get("delivery"),
                     "seconds": round(runs[-1], 3),
                     "tasks": {
                         d: [task_durations(s.api, d, r) for r in ids] for d, ids in new.items()
@@ -77,12 +86,12 @@ def run(ctx: Context) -> list[Row]:
             )
     return [
         Row(
-            NAME,
+            name,
             runs,
             peak_bytes=mem.peak_bytes,
             target=f"≤ {TARGET_S:.0f} s",
             check=(statistics.median(runs), TARGET_S),
-            note="event file → AssetWatcher → jcw_intake → jcw_warehouse → snapshot",
+            note=note,
             details={"period": LATEST, "runs": details},
         )
     ]

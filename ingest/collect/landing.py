@@ -136,6 +136,11 @@ def revisions(kreis_ags: str, period: str) -> list[LandingRecord]:
     return sorted(recs, key=lambda r: r.revision)
 
 
+def record(kreis_ags: str, period: str, revision: int) -> LandingRecord:
+    """The landing record of one revision; ChecksumMismatch if it is unreadable."""
+    return _load_record(layout.landing_record(kreis_ags, period, revision))
+
+
 def has_revisions(kreis_ags: str, period: str) -> bool:
     """True if at least one revision of the report has landed."""
     d = layout.landing_record_dir(kreis_ags, period)

@@ -1,9 +1,11 @@
 """A pushed report: landed, validated at once, announced to the pipeline.
 
 The bytes go into the same content-addressed landing zone as fetched ones (channel
-``push``; the same bytes again are the same revision), are validated by the same code as in
-the pipeline (:func:`ingest.validate.run.process_pending`, which writes the verdict,
-accepted Parquet or quarantine record, the mail and the validation page), and an event
+``push``; the same bytes again are the same revision), are validated at once by the same code as in
+the pipeline (:func:`ingest.validate.run.validate_revision`: this revision alone, with the
+same rules and the same files as :func:`~ingest.validate.run.process_pending` writes: the
+verdict, accepted Parquet or quarantine record, the mail and the validation page; the
+month's other pending revisions are left to the pipeline), and an event
 tells ``jcw_intake`` that the revision is there, so the warehouse takes it without a fetch.
 """
 
@@ -20,7 +22,7 @@ from ingest.collect import events, landing
 from ingest.collect.client import FetchedReport
 from ingest.core import layout
 from ingest.core.errors import ChecksumMismatch
-from ingest.validate.run import process_pending
+from ingest.validate.run import validate_revision
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,9 @@ def push(kreis_ags: str, period: str, body: bytes, content_type: str, now: datet
     if not path.exists():
         with _validating:
             try:
-                process_pending([period], now=now)
-            except ChecksumMismatch as exc:  # another report's file: the team is alerted
-                log.error("validation of %s found a damaged file elsewhere: %s", period, exc)
+                validate_revision(kreis_ags, period, landed.revision, now=now)
+            except ChecksumMismatch as exc:  # the file landed was damaged: the team is alerted
+                log.error("validation of %s %s found a damaged file: %s", kreis_ags, period, exc)
     verdict = json.loads(path.read_text(encoding="utf-8"))
     # Announced even when the bytes were known: if an earlier announcement was lost, this
     # one brings the revision into the warehouse; a duplicate costs the intake nothing.

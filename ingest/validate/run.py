@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.collect import landing
@@ -31,10 +30,10 @@ from ingest.core import clock
 from ingest.core.clock import utc_now
 from ingest.core.errors import ChecksumMismatch, ReportRejected
 from ingest.core.findings import Finding
-from ingest.core.rules import structural_meta
 from ingest.notify import alerts
-from ingest.validate.checks import Verdict, validate_many
+from ingest.validate.checks import Verdict
 from ingest.validate.history import recheck_following
+from ingest.validate.ordering import INTERNAL_RULE, internal_error, validate_in_order
 from ingest.validate.pages import write_pages
 from ingest.validate.parse import parse_report
 from ingest.validate.store import (
@@ -42,6 +41,7 @@ from ingest.validate.store import (
     accepted_path,
     as_datetime,
     field_of,
+    has_verdict,
     pending_records,
     previous_verdict,
     write_accepted,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKSUM_RULE = "checksum_mismatch"
-INTERNAL_RULE = "internal_error"
 CHECKSUM_MESSAGE = (
     "Die gespeicherte Datei stimmt nicht mehr mit ihrer Prüfsumme überein (Speicherfehler "
     "bei der Zentrale, nicht beim Jobcenter); die Datei wurde nicht verarbeitet."
@@ -105,6 +104,55 @@ def process_pending(
         done += len(batch)
         if on_progress is not None:
             on_progress(done, total)
+    _settle(accepted_now, history, mismatches, now)
+    return counts
+
+
+def validate_revision(
+    kreis_ags: str,
+    period: str,
+    revision: int,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> dict[str, int]:
+    """Validate one landed revision now (the push path); the counts of this call.
+
+    The same steps as :func:`process_pending` for a batch of one: parse, the same rules
+    (the history rules compare with the latest accepted earlier month on disk), the same
+    files (verdict last, Parquet or quarantine and mail), the month's validation page, and
+    the re-check of the following month's history rules. Other pending revisions of the
+    month stay pending for the pipeline; a revision that already has a verdict is left
+    alone. An earlier month of the same jobcenter landed but not yet validated is not
+    compared with; when the pipeline accepts it, the re-check corrects this one's warnings.
+    """
+    now = now or utc_now()
+    today = clock.today(today)
+    counts = {"accepted": 0, "rejected": 0, "warnings": 0, "periods": 0}
+    if has_verdict(kreis_ags, period, revision):
+        return counts
+    mismatches: list[ChecksumMismatch] = []
+    try:
+        records = [landing.record(kreis_ags, period, revision)]
+    except ChecksumMismatch as exc:
+        mismatches.append(exc)
+        records = []
+    history = AcceptedIndex(kreis_ags)
+    accepted_now: list[tuple[str, str, int]] = []
+    if records:
+        _validate_batch(records, history, mismatches, counts, (now, today), accepted_now)
+    _settle(accepted_now, history, mismatches, now)
+    return counts
+
+
+def _settle(
+    accepted_now: list[tuple[str, str, int]],
+    history: AcceptedIndex,
+    mismatches: list[ChecksumMismatch],
+    now: datetime,
+) -> None:
+    """After a run: re-check the history rules of the months following what it accepted
+    (and rewrite their pages), then raise ChecksumMismatch if files were damaged."""
     changed = recheck_following(accepted_now, history, now)
     if changed:
         log.info("history rules re-checked: warnings changed in %s", ", ".join(sorted(changed)))
@@ -118,7 +166,6 @@ def process_pending(
             f"files recorded as rejected ({CHECKSUM_RULE}) and the team was alerted. "
             f"First: {first.reason}",
         )
-    return counts
 
 
 def _validate_batch(
@@ -143,7 +190,7 @@ def _validate_batch(
             done.append((verdict, record, None))
         else:
             parsed.append((record, df))
-    verdicts = _validate_in_order(parsed, history, today)
+    verdicts = validate_in_order(parsed, history, today)
     for (record, df), verdict in zip(parsed, verdicts, strict=True):
         done.append((verdict, record, df))
     _refuse_systemic_failure([v for v, _, _ in done])
@@ -169,26 +216,6 @@ def _validate_batch(
     if written_periods:
         write_pages(sorted(written_periods))
     counts["periods"] += len(written_periods)
-
-
-def internal_error(kreis_ags: str, period: str, exc: BaseException, where: str) -> Verdict:
-    """The verdict of a report whose processing raised ``exc``: rejected, ``internal_error``
-    naming the exception's class (the message stays in the log, which only the team reads)."""
-    log.error(
-        "jobcenter %s %s: %s raised %s; the report is rejected (%s), the others go on",
-        kreis_ags,
-        period,
-        where,
-        type(exc).__name__,
-        INTERNAL_RULE,
-        exc_info=exc,
-    )
-    meta = structural_meta(INTERNAL_RULE)
-    name = type(exc).__name__
-    ref = {"row": None, "gemeinde_ags": None, "column": None, "value": name}
-    message = f"{meta['description_de']} (Fehlerart: {name}, bei: {where})"
-    finding = Finding(INTERNAL_RULE, "hard", message, [ref])
-    return Verdict(kreis_ags, period, "rejected", [finding], [])
 
 
 def _refuse_systemic_failure(verdicts: list[Verdict]) -> None:
@@ -275,91 +302,3 @@ def _read_and_parse(
         verdict.revision, verdict.sha256 = revision, sha
         return verdict, None
     return None, df
-
-
-def _as_previous(df: pd.DataFrame, period: str, revision: int) -> pd.DataFrame:
-    """What the history rules read of a report once accepted (its Gemeinden and ELB)."""
-    return df[["gemeinde_ags", "gemeinde_name", "elb"]].assign(period=period, revision=revision)
-
-
-def _key(record: Any) -> tuple[str, str, int]:
-    """(kreis_ags, period, revision) of a landing record."""
-    return (
-        field_of(record, "kreis_ags"),
-        field_of(record, "period"),
-        int(field_of(record, "revision")),
-    )
-
-
-def _validate_isolated(
-    reports: list[tuple[str, str, pd.DataFrame, pd.DataFrame | None]], today: date
-) -> list[Verdict]:
-    """:func:`validate_many`, but a report whose validation raises is rejected alone
-    (``internal_error``): a batch that raises is split in halves until it is found."""
-    try:
-        return validate_many(reports, today=today)
-    except Exception as exc:
-        if len(reports) == 1:
-            return [internal_error(reports[0][0], reports[0][1], exc, "Prüfung")]
-    half = len(reports) // 2
-    return _validate_isolated(reports[:half], today) + _validate_isolated(reports[half:], today)
-
-
-def _validate_in_order(
-    batch: list[tuple[Any, pd.DataFrame]], history: AcceptedIndex, today: date
-) -> list[Verdict]:
-    """Validate parsed reports of several months in as few GX runs as possible.
-
-    A report's history rules compare with the latest accepted revision of an earlier month,
-    which may be a report of this very batch whose verdict is not known yet. The first run
-    assumes every report of the batch is accepted; then only the reports whose comparison
-    changed because an earlier report was rejected are validated again, until nothing
-    changes. Rejections are rare: a batch needs one GX run, plus one for each round of
-    rejections that changes a comparison, instead of one run per month.
-    """
-    import pandas as pd
-
-    keys = [_key(record) for record, _ in batch]
-    by_ags: dict[str, list[int]] = {}
-    for i, (ags, _period, _revision) in enumerate(keys):
-        by_ags.setdefault(ags, []).append(i)
-    verdicts: list[Verdict | None] = [None] * len(batch)
-    compared: list[tuple | None] = [None] * len(batch)
-    disk_frames: dict[Path, pd.DataFrame] = {}
-
-    def comparison(i: int) -> tuple | None:
-        """(period, revision, source) of what report ``i`` compares with, or None."""
-        ags, period, _revision = keys[i]
-        best = history.latest_before(ags, period)
-        for j in by_ags[ags]:
-            p, r = keys[j][1], keys[j][2]
-            earlier = p < period and (verdicts[j] is None or verdicts[j].accepted)
-            if earlier and (best is None or (p, r) > best[:2]):
-                best = (p, r, j)
-        return best
-
-    def frame(ref: tuple | None) -> pd.DataFrame | None:
-        if ref is None:
-            return None
-        period, revision, source = ref
-        if isinstance(source, int):
-            return _as_previous(batch[source][1], period, revision)
-        if source not in disk_frames:
-            disk_frames[source] = pd.read_parquet(source)
-        return disk_frames[source]
-
-    while True:
-        todo = []
-        for i in range(len(batch)):
-            ref = comparison(i)
-            if verdicts[i] is None or ref != compared[i]:
-                compared[i] = ref
-                todo.append(i)
-        if not todo:
-            break
-        reports = [(keys[i][0], keys[i][1], batch[i][1], frame(compared[i])) for i in todo]
-        for i, verdict in zip(todo, _validate_isolated(reports, today), strict=True):
-            verdict.revision = keys[i][2]
-            verdict.sha256 = field_of(batch[i][0], "sha256")
-            verdicts[i] = verdict
-    return verdicts  # type: ignore[return-value]

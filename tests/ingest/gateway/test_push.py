@@ -143,3 +143,40 @@ def test_broken_push_gets_findings_then_the_correction_is_accepted(
         "accepted",
         "accepted",
     ]
+
+
+def test_a_push_validates_its_revision_alone_as_the_pipeline_would(
+    gateway: Gateway, issue_key, data_dir: Path, tmp_path: Path, monkeypatch
+):
+    from ingest.collect.client import FetchedReport
+    from ingest.validate import run, store
+
+    # Essen's report was fetched by the pipeline and is not validated yet.
+    fetched = FetchedReport(report_csv(ESSEN), "text/csv", None, None, 1, 200, "http://h/r")
+    landing.land(ESSEN, PERIOD, fetched, clock.utc_now())
+    key = issue_key(NORDFRIESLAND)
+    broken = report_csv(NORDFRIESLAND, elb_frauen_2=999999)
+    good = report_csv(NORDFRIESLAND)
+    answers = [put(gateway, NORDFRIESLAND, body, key).json() for body in (broken, good)]
+    assert [(a["verdict"], a["revision"]) for a in answers] == [("rejected", 1), ("accepted", 2)]
+    pushed = [store.read_verdict(NORDFRIESLAND, PERIOD, r) for r in (1, 2)]
+    # The push left Essen's revision to the pipeline, which does not validate the pushed ones.
+    assert store.read_verdict(ESSEN, PERIOD, 1) is None
+    counts = run.process_pending([PERIOD])
+    assert (counts["accepted"], counts["rejected"]) == (1, 0)
+    assert [store.read_verdict(NORDFRIESLAND, PERIOD, r) for r in (1, 2)] == pushed
+
+    # The same bytes validated by the pipeline in another data directory: the same verdicts.
+    other = tmp_path / "pipeline"
+    other.mkdir()
+    monkeypatch.setenv("JCW_DATA_DIR", str(other))
+    for body in (broken, good):
+        fetched = FetchedReport(body, "text/csv; charset=utf-8", None, None, 1, 200, "http://h/r")
+        landing.land(NORDFRIESLAND, PERIOD, fetched, clock.utc_now())
+    run.process_pending([PERIOD])
+    moments = ("fetched_at", "validated_at")
+    for revision, doc in enumerate(pushed, start=1):
+        batch = store.read_verdict(NORDFRIESLAND, PERIOD, revision)
+        assert {k: v for k, v in batch.items() if k not in moments} == {
+            k: v for k, v in doc.items() if k not in moments
+        }
