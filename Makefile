@@ -11,6 +11,8 @@ export UV_LINK_MODE := copy
 export JCW_DATA_DIR ?= $(CURDIR)/data
 
 PERIODS ?=
+# Test processes: one per core (pytest-xdist); the tests of one file stay on one worker.
+PYTEST_WORKERS ?= auto
 
 .PHONY: setup chromium demo test lint format airflow bench mutants docs rebuild clean
 
@@ -42,7 +44,7 @@ demo: setup ## Run the pipeline through Airflow against the simulator and print 
 	$(PY) scripts/demo.py $(if $(PERIODS),--periods $(PERIODS))
 
 test: setup lint ## Lint, then run every test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup ## ruff (with Airflow AIR rules), the import contracts, SQLFluff (dbt templater, DuckDB dialect)
 	$(VENV)/bin/ruff check .
