@@ -323,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"  gateway         {world.gateway_url} (PUT /v1/reports/<AGS>/<JJJJ-MM>, "
               f"POST /v1/notifications; attempts in {data / 'gateway' / 'attempts'})")  # fmt: skip
+        print(f"  jobcenter page  {world.gateway_url}/jobcenter (sign in with a delivery key "
+              "from `jcw gateway key AGS`)")  # fmt: skip
         print()
         print(f"correction (signed notice) → published snapshot: {latency:.1f} s")
         print(f"push upload → published snapshot: {push_latency:.1f} s")
