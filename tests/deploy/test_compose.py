@@ -152,7 +152,7 @@ BROKEN = [
      "python /opt/jcw/scripts/make_admin.py --username \"$$AIRFLOW_ADMIN_USERNAME\"",
      "/opt/jcw/scripts/make_admin.py does not exist"),
     ("wrong subcommand of our command line", "compose", "jcw deploy admin-user",
-     "jcw deploy admin-usr", "invalid choice: 'admin-usr'"),
+     "jcw deploy admin-usr", "'admin-usr' ist keine der möglichen Angaben"),
     ("Airflow subcommand that does not exist", "compose", '["airflow", "celery", "worker"]',
      '["airflow", "celery", "wrker"]', "is not an Airflow command"),
     ("misspelt Airflow CLI option", "compose", "airflow connections import --overwrite",
