@@ -17,7 +17,7 @@ from ingest.core import contract, layout, registry, rules
 from ingest.core.errors import ChecksumMismatch
 from ingest.notify import outbox
 from ingest.status import monitor
-from ingest.validate import checks, pages, run, store
+from ingest.validate import checks, ordering, pages, run, store
 from tests.expectations.factory import row, valid_report
 
 LANDKREIS = "01054"  # Kreis Nordfriesland, 6 Gemeinden in the factory
@@ -456,7 +456,9 @@ def test_months_validated_together_compare_with_the_right_month(
     monkeypatch.setattr(run, "MONTHS_PER_BATCH", months_per_batch)
     runs = []
     real = checks.validate_many
-    monkeypatch.setattr(run, "validate_many", lambda r, **kw: runs.append(len(r)) or real(r, **kw))
+    monkeypatch.setattr(
+        ordering, "validate_many", lambda r, **kw: runs.append(len(r)) or real(r, **kw)
+    )
     _land(STADT, "2026-07", _csv(valid_report(STADT, "2026-07", scale=0.7)))
     _land(STADT, "2026-08", _csv(valid_report(STADT, "2026-08").assign(period="2026-01")))
     _land(STADT, PREVIOUS, _csv(valid_report(STADT, PREVIOUS)))
