@@ -114,18 +114,7 @@ async def put_report(request: Request) -> Response:
         log.exception("push %s %s failed", seen["kreis_ags"], seen["period"])
         attempts.record(now, status=500, reason="internal_error", **seen)
         return _refused(request, refusals.internal())
-    doc = feedback.as_json(delivery.verdict, is_new=delivery.is_new)
-    status = 422 if doc["verdict"] != "accepted" else (201 if delivery.is_new else 200)
-    attempts.record(
-        now,
-        status=status,
-        reason=doc["verdict"],
-        revision=doc["revision"],
-        sha256=doc["sha256"],
-        verdict=doc["verdict"],
-        findings=len(doc["findings"]),
-        **seen,
-    )
+    doc, status = feedback.answer(delivery, now, seen)
     if wants_html(request):
         return HTMLResponse(feedback.as_html(doc), status)
     return JSONResponse(doc, status)

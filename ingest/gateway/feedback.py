@@ -9,11 +9,13 @@ same as a German page.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from ingest.core.findings import column_label, describe_ref
 from ingest.core.german import count, fmt_int, month_name
 from ingest.core.rules import fix_text
+from ingest.gateway import attempts
 from ingest.gateway.refusals import page
 
 VERDICT_DE = {"accepted": "angenommen", "rejected": "abgelehnt"}
@@ -108,3 +110,21 @@ def section_html(feedback: dict[str, Any]) -> str:
     if feedback["warnings"]:
         parts += ["<h2>Hinweise</h2>", _table(feedback["warnings"])]
     return "\n".join(parts)
+
+
+def answer(delivery: Any, now: datetime, seen: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The feedback document of a push and its HTTP status (201 new and accepted, 200 known
+    bytes, 422 rejected), the attempt recorded."""
+    doc = as_json(delivery.verdict, is_new=delivery.is_new)
+    status = 422 if doc["verdict"] != "accepted" else (201 if delivery.is_new else 200)
+    attempts.record(
+        now,
+        status=status,
+        reason=doc["verdict"],
+        revision=doc["revision"],
+        sha256=doc["sha256"],
+        verdict=doc["verdict"],
+        findings=len(doc["findings"]),
+        **seen,
+    )
+    return doc, status

@@ -253,18 +253,7 @@ async def upload(request: Request) -> Response:
     except Refusal as refusal:
         attempts.record(now, status=refusal.status, reason=refusal.reason, **seen)
         return _refusal_page(refusal)
-    doc = feedback.as_json(delivery.verdict, is_new=delivery.is_new)
-    status = 422 if doc["verdict"] != "accepted" else (201 if delivery.is_new else 200)
-    attempts.record(
-        now,
-        status=status,
-        reason=doc["verdict"],
-        revision=doc["revision"],
-        sha256=doc["sha256"],
-        verdict=doc["verdict"],
-        findings=len(doc["findings"]),
-        **seen,
-    )
+    doc, status = feedback.answer(delivery, now, seen)
     return _render(request, session, status, feedback_html=feedback.section_html(doc), doc=doc)
 
 
