@@ -120,3 +120,17 @@ def plural(n: int, one: str, other: str) -> str:
 def count(n: int, one: str, other: str) -> str:
     """``n`` with its noun: ``1 Bericht``, ``1.234 Berichte``, ``0 Berichte``."""
     return f"{fmt_int(n)} {plural(n, one, other)}"
+
+
+def template_environment(directory: Any) -> Any:
+    """A Jinja2 environment for the German pages in ``directory``: autoescaped, with the
+    filters ``int_de``, ``month_de``, ``datetime_de`` and ``date_de``."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory), autoescape=True, trim_blocks=True
+    )
+    env.filters.update(
+        int_de=fmt_int, month_de=month_name, datetime_de=fmt_datetime, date_de=fmt_date
+    )
+    return env

@@ -33,7 +33,11 @@ from starlette.routing import Route
 
 from ingest.core import clock, periods, registry
 from ingest.core.errors import InvalidKey
-from ingest.core.german import count, fmt_date, fmt_datetime, fmt_int, month_name
+from ingest.core.german import (
+    count,
+    fmt_int,
+    template_environment,
+)
 from ingest.gateway import attempts, credentials, deliveries, feedback, intake, refusals, template
 from ingest.gateway.refusals import Refusal
 from ingest.gateway.sessions import Session, Sessions
@@ -56,14 +60,7 @@ BY_EXTENSION = {
 
 @lru_cache(maxsize=1)
 def _environment():
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True
-    )
-    env.filters.update(
-        int_de=fmt_int, month_de=month_name, datetime_de=fmt_datetime, date_de=fmt_date
-    )
+    env = template_environment(TEMPLATES_DIR)
     env.globals.update(count=count)
     return env
 

@@ -21,7 +21,10 @@ from typing import Any
 from ingest.core import layout, periods, registry
 from ingest.core.files import replace_atomic
 from ingest.core.findings import describe_ref
-from ingest.core.german import count, fmt_date, fmt_datetime, fmt_int, month_name
+from ingest.core.german import (
+    count,
+    template_environment,
+)
 from ingest.core.rules import HISTORY_RULES, SUITE_VERSION, rules
 from ingest.core.states import STATES_DE
 from ingest.validate.store import effective_warnings, read_verdicts
@@ -35,14 +38,7 @@ STANDING_DE = {**STATES_DE, "warnings": "angenommen, mit Hinweisen"}
 
 @lru_cache(maxsize=1)
 def _environment():
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True
-    )
-    env.filters.update(
-        int_de=fmt_int, month_de=month_name, datetime_de=fmt_datetime, date_de=fmt_date
-    )
+    env = template_environment(TEMPLATES_DIR)
     env.globals.update(count=count, STANDING_DE=STANDING_DE, SEVERITY_DE=SEVERITY_DE)
     return env
 
