@@ -1,24 +1,33 @@
 """The Great Expectations engine: one ephemeral context with the suites of ``expectations/``.
 
 Built once per process (GX costs seconds to import): one pandas data source, one dataframe
-asset and one validation definition per suite. :meth:`Engine.run` validates a frame with one
-suite and returns, for each failed check, its meta and the index of every unexpected row.
+asset and batch definition per suite. :meth:`Engine.run` validates a frame with one suite
+and returns, for each failed check, its meta and the index of every unexpected row.
+
+A run takes two passes. The suite first runs with ``BOOLEAN_ONLY`` results (success only,
+about half the cost of a full result); only the expectations that failed run again with
+``COMPLETE`` results, for their unexpected rows. A report without findings, the common case,
+pays only the first pass. Batches are validated directly, without a validation definition,
+so no result piles up in the context's result store of a long-running gateway.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.core.rules import load_suites
 
 if TYPE_CHECKING:
     import pandas as pd
 
+QUICK = {"result_format": "BOOLEAN_ONLY"}
+DETAIL = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+
 
 class Engine:
-    """One ephemeral GX context with one validation definition per suite, built once."""
+    """One ephemeral GX context with one suite and batch definition per suite name."""
 
     def __init__(self) -> None:
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -28,35 +37,41 @@ class Engine:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = self.context.data_sources.add_pandas("jcw_reports")
-        self.definitions = {}
+        self.suites = {}
+        self.batches = {}
         for name, doc in load_suites().items():
             suite = gx.ExpectationSuite(
                 name=name, expectations=doc["expectations"], meta=doc.get("meta")
             )
             if len(suite.expectations) != len(doc["expectations"]):
                 raise ValueError(f"suite {name}: some expectations are invalid (see log)")
-            suite = self.context.suites.add(suite)
-            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-            self.definitions[name] = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch, suite=suite)
-            )
+            self.suites[name] = self.context.suites.add(suite)
+            asset = source.add_dataframe_asset(name)
+            self.batches[name] = asset.add_batch_definition_whole_dataframe(name)
 
     def run(self, suite_name: str, frame: pd.DataFrame) -> list[tuple[dict, list[int]]]:
         """Run one suite on ``frame``; return (meta, unexpected index list) per failed check."""
-        result = self.definitions[suite_name].run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
-        )
+        batch = self.batches[suite_name].get_batch(batch_parameters={"dataframe": frame})
+        suite = self.suites[suite_name]
+        quick = batch.validate(suite, result_format=QUICK)
+        failed_ids = {r.expectation_config.id for r in quick.results if _failed(suite_name, r)}
         failed = []
-        for r in result.results:
-            if r.exception_info and r.exception_info.get("raised_exception"):
-                msg = r.exception_info.get("exception_message")
-                raise RuntimeError(f"suite {suite_name}: {r.expectation_config.type}: {msg}")
-            if not r.success:
-                failed.append(
-                    (dict(r.expectation_config.meta), list(r.result["unexpected_index_list"]))
-                )
+        for expectation in suite.expectations:
+            if expectation.id in failed_ids:
+                result = batch.validate(expectation, result_format=DETAIL)
+                _failed(suite_name, result)
+                index = list(result.result["unexpected_index_list"])
+                failed.append((dict(expectation.meta), index))
         return failed
+
+
+def _failed(suite_name: str, result: Any) -> bool:
+    """Whether one expectation's result failed; an expectation that raised is an error."""
+    info = result.exception_info
+    if info and info.get("raised_exception"):
+        msg = info.get("exception_message")
+        raise RuntimeError(f"suite {suite_name}: {result.expectation_config.type}: {msg}")
+    return not result.success
 
 
 @lru_cache(maxsize=1)
