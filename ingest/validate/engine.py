@@ -66,11 +66,16 @@ class Engine:
 
 
 def _failed(suite_name: str, result: Any) -> bool:
-    """Whether one expectation's result failed; an expectation that raised is an error."""
-    info = result.exception_info
-    if info and info.get("raised_exception"):
-        msg = info.get("exception_message")
-        raise RuntimeError(f"suite {suite_name}: {result.expectation_config.type}: {msg}")
+    """Whether one expectation's result failed; an expectation that raised is an error.
+
+    GX reports an exception either at the top of ``exception_info`` or, when a metric could
+    not be computed (a missing column), under that metric's id."""
+    info = result.exception_info or {}
+    raised = [info, *(v for v in info.values() if isinstance(v, dict))]
+    for entry in raised:
+        if entry.get("raised_exception"):
+            msg = entry.get("exception_message")
+            raise RuntimeError(f"suite {suite_name}: {result.expectation_config.type}: {msg}")
     return not result.success
 
 
