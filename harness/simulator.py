@@ -1,18 +1,16 @@
 """The jobcenter simulator as a subprocess, with its admin API (demo, bench and tests).
 
-``SimulatorProcess(workdir)`` runs ``python -m simulator serve --today 2026-11-21 --seed 42
---notify-dir <workdir>/events`` on a free loopback port:
+``SimulatorProcess(workdir)`` runs ``python -m simulator serve --today 2026-11-21 --seed 42``
+on a free loopback port. With ``gateway_credentials`` (a file from ``jcw gateway
+credentials``) its publications are pushed or announced to the product's gateway over HTTP,
+as real jobcenters would; without, its jobcenters only serve their reports.
 
-With ``gateway_credentials`` (a file from ``jcw gateway credentials``) it writes no event
-files: publications are pushed or announced to the product's gateway over HTTP.
-
-- ``.base_url`` (``http://127.0.0.1:<port>``), ``.events_dir``, ``.today``
+- ``.base_url`` (``http://127.0.0.1:<port>``), ``.today``
 - ``.env``: ``{"AIRFLOW_CONN_JC_<AGS>": "<json>"}`` for every jobcenter, from the
   ``connections`` command (black-holed jobcenters point at the simulator's black hole)
 - ``.truth(period)``, ``.correct(ags, period)``, ``.publish(ags, period)``,
   ``.advance("2026-12-05")`` (clock forward, scheduled publications become events),
-  ``.add_faults([...])`` (also refreshes ``.env``), ``.token(ags)``, ``.url(ags, period)``,
-  ``.events()`` (event files written so far)
+  ``.add_faults([...])`` (also refreshes ``.env``), ``.token(ags)``, ``.url(ags, period)``
 """
 
 from __future__ import annotations
@@ -50,7 +48,6 @@ class SimulatorProcess:
     ) -> None:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
-        self.events_dir = workdir / "events"
         self.today = today
         self.seed = seed
         self.scale = scale or 1
@@ -69,11 +66,7 @@ class SimulatorProcess:
             str(seed),
             "--today",
             today,
-            *(
-                ["--gateway-credentials", str(gateway_credentials)]
-                if gateway_credentials
-                else ["--notify-dir", str(self.events_dir)]
-            ),
+            *(["--gateway-credentials", str(gateway_credentials)] if gateway_credentials else []),
             "--scale",
             str(self.scale),
         ]
@@ -180,12 +173,6 @@ class SimulatorProcess:
         added = self._post("/admin/faults", {"faults": faults})["added"]
         self.refresh_env()
         return added
-
-    def events(self) -> list[dict[str, Any]]:
-        """Event files written so far, oldest name first."""
-        if not self.events_dir.exists():
-            return []
-        return [json.loads(p.read_text()) for p in sorted(self.events_dir.glob("*.json"))]
 
     def stop(self) -> None:
         """Terminate the process."""

@@ -27,7 +27,7 @@ def load_scenario(path: Path | None) -> list[dict[str, Any]]:
     return list(doc.get("faults") or [])
 
 
-def _simulator(args: argparse.Namespace, notify_dir: Path | None = None) -> Simulator:
+def _simulator(args: argparse.Namespace) -> Simulator:
     gateway = None
     if getattr(args, "gateway_credentials", None) is not None:
         from simulator.gateway import GatewayClient
@@ -39,7 +39,6 @@ def _simulator(args: argparse.Namespace, notify_dir: Path | None = None) -> Simu
         scale=args.scale,
         today=getattr(args, "today", None),
         faults=load_scenario(getattr(args, "scenario", None)),
-        notify_dir=notify_dir,
     )
 
 
@@ -77,15 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="JSON from `jcw gateway credentials`: publications are pushed or announced to "
-        "the product's gateway over HTTP (replaces --notify-dir)",
+        "the product's gateway over HTTP (without it, jobcenters only serve their reports)",
     )
     p_serve.add_argument("--gateway", default=None, help="gateway URL (default: from the file)")
-    p_serve.add_argument(
-        "--notify-dir",
-        type=Path,
-        default=None,
-        help="legacy: write event files into this folder (without --gateway-credentials)",
-    )
     p_serve.add_argument("--verbose", action="store_true", help="log every request")
 
     p_truth = sub.add_parser("truth", help="print the ground truth of a period as JSON")
@@ -117,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
-        if args.notify_dir is not None:
-            args.notify_dir.mkdir(parents=True, exist_ok=True)
-        serve(_simulator(args, args.notify_dir), args.host, args.port, quiet=not args.verbose)
+        serve(_simulator(args), args.host, args.port, quiet=not args.verbose)
     elif args.command == "truth":
         json.dump(_simulator(args).truth(args.period), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

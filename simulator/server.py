@@ -393,7 +393,7 @@ def serve(simulator: Simulator, host: str, port: int, quiet: bool = True) -> Non
 
 
 def _announce(server: SimulatorServer, every_s: float = 30.0) -> None:
-    """On the real clock: write events for scheduled publications as their day arrives."""
+    """On the real clock: publish (and deliver) scheduled publications as their day arrives."""
     sim = server.simulator
     last = sim.today()
     while not server.stopping.wait(every_s):

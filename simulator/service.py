@@ -8,14 +8,11 @@ depends on the date takes ``today`` as a parameter; only ``Simulator.today()`` a
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -159,14 +156,12 @@ class Simulator:
         scale: int = 1,
         today: date | None = None,
         faults: list[dict[str, Any]] | None = None,
-        notify_dir: Path | None = None,
         gateway: Any = None,
     ) -> None:
         self.seed = seed
         self.scale = scale
         self.world: World = world(seed, scale)
         self.fixed_today = today
-        self.notify_dir = notify_dir
         # A simulator.gateway.GatewayClient: publications reach the product over HTTP.
         self.gateway = gateway
         self.profiles = {jc.kreis_ags: profile(seed, jc.kreis_ags) for jc in self.world.jobcenters}
@@ -426,7 +421,7 @@ class Simulator:
 
     def advance(self, until: date) -> list[dict[str, Any]]:
         """Move the simulator clock forward to ``until``; returns the events of the reports
-        (scheduled, including late ones) that this publishes, written to the notify dir."""
+        (scheduled, including late ones) that this publishes and delivers to the gateway."""
         with self._lock:
             before = self.today()
             if until < before:
@@ -454,8 +449,6 @@ class Simulator:
             delivery = self.gateway.deliver(s, self.now())
             if delivery is not None:
                 event["delivery"] = delivery
-        elif self.notify_dir is not None:
-            write_event(self.notify_dir, event)
         return event
 
     # -- ground truth -----------------------------------------------------------------------
@@ -630,18 +623,4 @@ def _extra_field(body: bytes, fmt: str) -> bytes:
     return b"\r\n".join(lines)
 
 
-def write_event(directory: Path, event: dict[str, Any]) -> Path:
-    """Write one event file atomically (temporary name, then rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{event['period']}_{event['kreis_ags']}_r{event['revision']:04d}.json"
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(event, f)
-        f.flush()
-        os.fsync(f.fileno())
-    final = directory / name
-    os.replace(tmp, final)
-    return final
-
-
-__all__ = ["GERMAN_HEADERS", "Profile", "Served", "Simulator", "profile", "write_event"]
+__all__ = ["GERMAN_HEADERS", "Profile", "Served", "Simulator", "profile"]

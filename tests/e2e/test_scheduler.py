@@ -6,7 +6,8 @@ SQLite). Nothing depends on the day or hour the test runs: the reference date is
 (``JCW_TODAY``, tests/conftest.py), a cluster policy in ``$AIRFLOW_HOME/config`` takes the
 cron schedules of ``jcw_collect`` and ``jcw_monitor`` away (no sweep starts on unpause or at
 06:00), and the test triggers ``jcw_collect`` for its months with a pinned logical date.
-While its 104 mapped tasks run, the simulator publishes a correction (an event file the
+While its 104 mapped tasks run, the simulator publishes a correction and announces it with
+a signed notice to the product's gateway (a real one on loopback, which writes the event the
 AssetWatcher claims), and the scheduler is killed with SIGKILL and restarted. When
 everything has settled, every (jobcenter, month) must match the simulator's ground truth in
 ``ingest.status.reconcile`` and in the published warehouse, and every rejection mail must
@@ -30,6 +31,8 @@ from harness.airflow import ADMIN_USER, UNPAUSE, AirflowStack, admin_password, a
 from harness.api import ApiClient
 from harness.ports import free_port
 from harness.simulator import SimulatorProcess
+from ingest.gateway import attempts
+from tests.ingest.gateway.conftest import Gateway, issue_credentials
 
 pytestmark = [pytest.mark.scheduler, pytest.mark.timeout(1800)]
 
@@ -41,11 +44,12 @@ CORRECTED = "06414"
 # pinned logical date: 06:00 Europe/Berlin that day, when the daily sweep would run.
 TODAY = date(2026, 12, 1)
 LOGICAL_DATE = "2026-12-01T05:00:00Z"
-# The sweep window of that day, triggered explicitly. The simulator's clock stands in the
-# third month: the first two months are published, the last two answer 404 (cheap).
-WINDOW = ("2026-08", "2026-09", "2026-10", "2026-11")
-MONTHS = WINDOW[:2]
-SIM_TODAY = "2026-10-15"
+# The months triggered explicitly (two of that day's sweep window, enough for a crash in the
+# middle). The simulator lives on the same day as the product: its signed notices carry the
+# time of that day, and the gateway takes only notices within five minutes of its clock.
+WINDOW = ("2026-08", "2026-09")
+MONTHS = WINDOW
+SIM_TODAY = TODAY.isoformat()
 # Schedules paused: the cron DAGs lose their timetable in this test's Airflow, so only the
 # runs the test triggers (and the asset-driven ones they cause) exist.
 PAUSED_SCHEDULES_POLICY = """
@@ -88,7 +92,7 @@ def landed_sha(data: Path, period: str, kreis_ags: str, revision: int) -> str:
 
 
 def test_pipeline_under_the_real_scheduler_survives_a_crash(
-    data_dir: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert os.environ["JCW_TODAY"] == TODAY.isoformat()
     months = MONTHS
@@ -100,8 +104,15 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         {"kreis_ags": "06431", "period": months[1], "fault": "html_200"},
         {"kreis_ags": "03459", "period": months[1], "fault": "never"},
     ]  # fmt: skip
-    # The simulator's notify-dir is <data_dir>/events: where the AssetWatcher looks.
-    sim = SimulatorProcess(data_dir, {"faults": faults}, today=SIM_TODAY)
+    # Every jobcenter has a notice secret: a publication or correction is announced to the
+    # gateway, the only writer of <data_dir>/events, where the AssetWatcher looks.
+    gateway = Gateway(per_minute=6000, burst=1000).start()
+    creds = tmp_path / "jobcenters" / "credentials.json"
+    creds.parent.mkdir()
+    issue_credentials(data_dir, creds, gateway)
+    sim = SimulatorProcess(
+        tmp_path / "simulator", {"faults": faults}, today=SIM_TODAY, gateway_credentials=creds
+    )
     try:
         port = free_port()
         env = airflow_env(
@@ -135,6 +146,7 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
             correction = sim.correct(CORRECTED, months[1])
             corrected_at = time.monotonic()
             assert correction["revision"] == 2
+            assert correction["delivery"] == {"channel": "notice", "status": 202}
 
             wait_for(lambda: collect_progress(api)["success"] >= 40, 600, "sweep stalled")
             stack.kill("scheduler", signal.SIGKILL)
@@ -171,6 +183,12 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         assert runs["jcw_intake"] and set(runs["jcw_intake"]) == {"success"}, runs
         assert runs["jcw_warehouse"] and runs["jcw_warehouse"][0] == "success", runs
         assert (data_dir / "events" / "done").is_dir()
+        notices = [
+            (a["kreis_ags"], a["status"])
+            for a in attempts.read_day(TODAY)
+            if a["channel"] == "notice"
+        ]
+        assert notices == [(CORRECTED, 202)]
 
         from ingest.status.reconcile import reconcile
 
@@ -237,3 +255,4 @@ def test_pipeline_under_the_real_scheduler_survives_a_crash(
         ]
     finally:
         sim.stop()
+        gateway.stop()

@@ -21,9 +21,6 @@ rejected with its reasons or visibly missing; per jobcenter and national figures
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,7 +34,7 @@ from ingest.core import clock, registry
 from ingest.gateway import attempts
 from tests.e2e.test_faulty_month import latest_verdict, truth_rules
 from tests.e2e.test_pipeline_inprocess import COUNTS, read_snapshot
-from tests.ingest.gateway.conftest import Gateway
+from tests.ingest.gateway.conftest import Gateway, issue_credentials
 
 PERIOD = "2026-10"
 SIM_START = "2026-10-31"  # before the first publication of October (from 11-01 on)
@@ -61,14 +58,7 @@ CORRECTED = (PUSHERS[2], NOTIFIERS[3])  # a pushed and an announced correction
 def _credentials(data_dir: Path, path: Path, gateway: Gateway) -> dict:
     """The product issues every secret and the pushers' keys (``jcw gateway credentials``);
     the pull-only jobcenters' copy of the file has no secret (they send nothing)."""
-    issued = subprocess.run(
-        [sys.executable, "-m", "ingest.cli.main", "gateway", "credentials", "--out", str(path),
-         "--gateway", gateway.url(""), *(a for ags in PUSHERS for a in ("--push", ags))],
-        env={**os.environ, "JCW_DATA_DIR": str(data_dir)},
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert issued.returncode == 0, issued.stderr
-    doc = json.loads(path.read_text())
+    doc = issue_credentials(data_dir, path, gateway, PUSHERS)
     doc["secrets"] = {a: s for a, s in doc["secrets"].items() if a in NOTIFIERS}
     path.write_text(json.dumps(doc))
     assert sorted(doc["keys"]) == PUSHERS and sorted(doc["secrets"]) == NOTIFIERS

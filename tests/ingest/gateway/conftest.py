@@ -3,9 +3,13 @@ its logs), keys and secrets issued like ``jcw gateway key/secret``, and report b
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,6 +66,21 @@ class Gateway:
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+
+def issue_credentials(
+    data_dir: Path, path: Path, gateway: Gateway, pushers: Iterable[str] = ()
+) -> dict:
+    """Every jobcenter's notice secret and the pushers' delivery keys, issued into
+    ``data_dir`` by the product's own command (``jcw gateway credentials``)."""
+    issued = subprocess.run(
+        [sys.executable, "-m", "ingest.cli.main", "gateway", "credentials", "--out", str(path),
+         "--gateway", gateway.url(""), *(a for ags in pushers for a in ("--push", ags))],
+        env={**os.environ, "JCW_DATA_DIR": str(data_dir)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    return json.loads(path.read_text())
 
 
 @pytest.fixture(scope="module")
