@@ -235,6 +235,25 @@ def test_soft_findings_name_the_gemeinde_and_the_change():
     assert "+25," in change.message
 
 
+def test_a_ratio_warning_states_the_kreis_figure_exactly():
+    cur, prev = _soft_case("elb_per_bg_max")
+    ratio = int(cur["elb"].sum()) / int(cur["bedarfsgemeinschaften"].sum())
+    assert ratio > 2.5 and round(ratio, 6) != round(ratio, 7)  # a figure with many digits
+    warning = checks.validate_report(cur, LANDKREIS, PERIOD, previous=prev).warnings[0]
+    shown = f"{ratio:.2f}".replace(".", ",")
+    assert warning.message == (
+        f"Mehr als 2,5 ELB je Bedarfsgemeinschaft. ELB je Bedarfsgemeinschaft im Kreis: {shown}."
+    )
+    assert warning.rows == [
+        {
+            "row": None,
+            "gemeinde_ags": None,
+            "column": "bedarfsgemeinschaften",
+            "value": round(ratio, 6),
+        }
+    ]
+
+
 def test_without_history_no_history_rules_fire():
     cur, _prev = _soft_case("gemeinde_new_vs_previous")
     verdict = checks.validate_report(cur, LANDKREIS, PERIOD, previous=None)
