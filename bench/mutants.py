@@ -49,7 +49,8 @@ TARGETS: dict[str, tuple[list[str], str, list[str]]] = {
     "rules_py": (
         ["ingest/validate/checks.py", "ingest/validate/frames.py"],
         "pytest",
-        ["tests/ingest/validate/test_validate.py", "tests/expectations/test_suites.py"],
+        ["tests/ingest/validate/test_frames.py", "tests/ingest/validate/test_engine.py",
+         "tests/ingest/validate/test_validate.py", "tests/expectations/test_suites.py"],
     ),
     "rules_json": (
         ["expectations/report_totals.json", "expectations/report_rows.json",
