@@ -93,9 +93,13 @@ def python_mutants(text: str) -> list[tuple[int, int, int, str, str]]:
 
 
 def sql_mutants(text: str) -> list[tuple[int, int, int, str, str]]:
-    """Operators and integers of SQL lines, outside comments and Jinja tags."""
+    """Operators and integers of SQL lines, outside comments (SQL and Jinja) and Jinja tags."""
     out = []
+    in_comment = False
     for number, line in enumerate(text.splitlines(), 1):
+        if in_comment or "{#" in line:  # a Jinja comment, on one line or several
+            in_comment = "#}" not in line
+            continue
         code = line.split("--", 1)[0]
         if "{{" in code or "{%" in code or not code.strip():
             continue

@@ -24,6 +24,10 @@ def test_sql_operators_and_integers_but_not_star_comments_or_jinja() -> None:
         "-- a / b in a comment\n"
         "{{ ref('x') }} where a >= 12\n"
         "select a * 100.0 / b - 1 as q\n"
+        "{#- a Jinja comment: t-12 .. t\n"
+        "    over 2 lines -#}\n"
+        "{# one line: 3 - 1 #} select 5 - 1\n"
+        "select c + 2\n"
     )
     assert [(m[0], m[3], m[4]) for m in sql_mutants(sql)] == [
         (4, "*", "/"),
@@ -32,6 +36,8 @@ def test_sql_operators_and_integers_but_not_star_comments_or_jinja() -> None:
         (4, "/", "*"),
         (4, "-", "+"),
         (4, "1", "2"),
+        (8, "+", "-"),
+        (8, "2", "3"),
     ]
 
 
