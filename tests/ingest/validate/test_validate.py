@@ -693,3 +693,36 @@ def test_the_reporting_range_is_2005_01_to_the_current_month(period, today, reje
     )
     assert verdict.verdict == ("rejected" if rejected else "accepted")
     assert _rules(verdict.findings) == (["period_in_reporting_range"] if rejected else [])
+
+
+@pytest.mark.parametrize("column", ["leistungen_lebensunterhalt_eur", "leistungen_unterkunft_eur"])
+@pytest.mark.parametrize(
+    ("amount", "rejected"),
+    [
+        ("9999999999999.99", False),  # the largest total the warehouse holds
+        ("10000000000000.00", True),  # one cent more
+    ],
+)
+def test_the_money_total_bound_is_inclusive_to_the_cent(column, amount, rejected) -> None:
+    df = valid_report(STADT, PERIOD)  # one Gemeinde: its amount is the Kreis total
+    df[column] = df[column].astype(object)
+    df.at[0, column] = Decimal(amount)
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert _rules(verdict.findings) == (["money_total_within_bounds"] if rejected else [])
+    if rejected:
+        finding = verdict.findings[0]
+        assert finding.message.endswith(
+            "Summe im Kreis: 10.000.000.000.000,00 EUR; höchstens 9.999.999.999.999,99 EUR "
+            "sind zulässig."
+        )
+        assert finding.rows == [
+            {"row": None, "gemeinde_ags": None, "column": column, "value": amount}
+        ]
+
+
+def test_a_duplicated_column_is_named() -> None:
+    df = valid_report(STADT, PERIOD)
+    df = pd.concat([df, df[["elb"]]], axis=1)  # the column "elb" twice
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert _rules(verdict.findings) == ["columns_match_contract"]
+    assert [r["column"] for r in verdict.findings[0].rows] == ["elb"]
