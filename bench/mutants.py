@@ -12,6 +12,7 @@ unit_test`` against a warehouse built once from the unmutated project.
 
     .venv/bin/python -m bench.mutants                  # every target, at most 12 mutants each
     .venv/bin/python -m bench.mutants --only timeliness --limit 0     # every mutant of one
+    .venv/bin/python -m bench.mutants --only kpi_sql --recheck bench/results/mutants.json
 
 Prints a table and writes ``bench/results/mutants.json``. Not part of ``make test`` or CI
 (``make mutants``): it takes minutes per target.
@@ -201,7 +202,16 @@ def select(candidates: list, limit: int) -> list:
     return [candidates[int(i * step)] for i in range(limit)]
 
 
-def check_target(name: str, tree: Path, env: dict[str, str], limit: int, timeout: int):
+def survivors_of(path: Path) -> set[tuple[str, int, str, str]]:
+    """The mutants an earlier run's JSON lists as surviving: (file, line, before, after)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {(m["file"], m["line"], m["before"], m["after"]) for m in doc["mutants"]
+            if not m["killed"]}  # fmt: skip
+
+
+def check_target(
+    name: str, tree: Path, env: dict[str, str], limit: int, timeout: int, only: set | None = None
+):
     files, kind, tests = TARGETS[name]
     found = []
     for rel in files:
@@ -210,7 +220,10 @@ def check_target(name: str, tree: Path, env: dict[str, str], limit: int, timeout
             Path(rel).suffix
         ]
         found += [(rel, text, m) for m in finder(text)]
-    if kind == "dbt_unit":
+    if only is not None:  # re-check the survivors of an earlier run (same lines)
+        found = [f for f in found if (f[0], f[2][0], f[2][3], f[2][4]) in only]
+        limit = 0
+    if kind == "dbt_unit" and found:
         prepare_dbt(tree, env)
     for rel, text, (line, start, end, before, after) in select(found, limit):
         mutant = Mutant(name, rel, line, before, after)
@@ -239,7 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=12, help="mutants per target (0: all)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per mutant")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--recheck", type=Path, metavar="JSON",
+        help="try only the mutants that survived in this earlier result file",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    only = survivors_of(args.recheck) if args.recheck else None
     mutants: list[Mutant] = []
     totals: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="jcw-mutants-") as work:
@@ -250,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                "JCW_TODAY": os.environ.get("JCW_TODAY", "2026-12-01")}  # fmt: skip
         for name in args.only or list(TARGETS):
             print(f"{name}:", flush=True)
-            for mutant, total in check_target(name, tree, env, args.limit, args.timeout):
+            for mutant, total in check_target(name, tree, env, args.limit, args.timeout, only):
                 mutants.append(mutant)
                 totals[name] = total
         shutil.rmtree(tree, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bench.mutants import apply, json_mutants, python_mutants, select, sql_mutants
 
 
@@ -54,3 +56,20 @@ def test_select_spreads_the_mutants_evenly() -> None:
     assert select(list(range(10)), 0) == list(range(10))
     assert select(list(range(10)), 5) == [0, 2, 4, 6, 8]
     assert select([1, 2], 5) == [1, 2]
+
+
+def test_recheck_takes_only_the_survivors_of_an_earlier_run(tmp_path) -> None:
+    from bench.mutants import survivors_of
+
+    doc = {
+        "totals": {"kpi_sql": 2},
+        "mutants": [
+            {"target": "kpi_sql", "file": "a.sql", "line": 3, "before": "0", "after": "1",
+             "killed": False, "seconds": 1.0, "detail": ""},
+            {"target": "kpi_sql", "file": "a.sql", "line": 4, "before": "-", "after": "+",
+             "killed": True, "seconds": 1.0, "detail": "t"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "mutants.json"
+    path.write_text(json.dumps(doc))
+    assert survivors_of(path) == {("a.sql", 3, "0", "1")}
