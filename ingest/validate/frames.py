@@ -320,7 +320,6 @@ def totals(
     sums = rows.groupby("_report")[list(contract.COUNT_COLUMNS)].sum().reindex(ids, fill_value=0)
     t = sums.add_prefix("sum_")
     t["_report"] = ids
-    t["kreis_ags"] = [reports[i][0] for i in ids]
     t["period"] = [reports[i][1] for i in ids]
     for col in contract.MONEY_COLUMNS:
         cents = rows.groupby("_report")[f"_{col}_cents"].agg(lambda c: sum(int(x) for x in c))

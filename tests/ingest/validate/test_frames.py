@@ -30,3 +30,13 @@ LIMIT = 1_152_921_504_606_846_976  # 2 to the 60th, written out
 )
 def test_a_count_is_exact_up_to_two_to_the_sixtieth(value, expected) -> None:
     assert exact_count(value) == expected
+
+
+def test_a_ratio_is_unknown_only_where_the_denominator_is_zero() -> None:
+    import pandas as pd
+
+    from ingest.validate.frames import _ratio
+
+    out = _ratio(pd.Series([5, 0, 7]), pd.Series([0, 0, 1]))
+    assert out.isna().tolist() == [True, True, False]
+    assert out.iloc[2] == 7.0

@@ -726,3 +726,22 @@ def test_a_duplicated_column_is_named() -> None:
     verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
     assert _rules(verdict.findings) == ["columns_match_contract"]
     assert [r["column"] for r in verdict.findings[0].rows] == ["elb"]
+
+
+def test_an_empty_report_states_a_population_of_zero() -> None:
+    empty = valid_report(STADT, PERIOD).iloc[0:0]
+    verdict = checks.validate_report(empty, STADT, PERIOD, previous=None)
+    assert _rules(verdict.findings) == ["einwohner_matches_reference"]
+    assert verdict.findings[0].message.endswith(
+        "Summe der Einwohner 0, Referenzbevölkerung 583.109 (Abweichung -100,0 %)."
+    )
+    assert verdict.findings[0].rows == [
+        {"row": None, "gemeinde_ags": None, "column": "einwohner", "value": 0}
+    ]
+
+
+def test_rows_without_numbers_are_numbered_from_one() -> None:
+    df = valid_report(LANDKREIS, PERIOD).drop(columns=["_row"])
+    df = _set(df, 2, "elb_frauen", int(df.at[2, "elb"]) + 1)
+    verdict = checks.validate_report(df, LANDKREIS, PERIOD, previous=None)
+    assert [(r["row"], r["column"]) for r in verdict.findings[0].rows] == [(3, "elb_frauen")]
