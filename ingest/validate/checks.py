@@ -131,7 +131,7 @@ def _run_suites(
                 finding.rows.append(frames.cell_ref(frame, idx, meta))
     totals = frames.totals(reports, rows, ids, today)
     records = totals.to_dict("records")
-    for meta, index in gx.run("report_totals", totals.drop(columns=["_missing"])):
+    for meta, index in gx.run("report_totals", totals.drop(columns=["_missing", "_exact_cents"])):
         for idx in index:
             t = records[int(idx)]
             i = int(t["_report"])
@@ -177,9 +177,10 @@ def _bounds_detail(meta: dict, t: dict[str, Any], today: date) -> tuple[str, lis
         )
         return detail, [{**ref, "column": "period", "value": t["period"]}]
     column = meta["report_column"]
-    cents = int(t[f"sum_{column}_cents"])
+    cents = t["_exact_cents"][column]
+    euros = f"{cents // 100:,}".replace(",", ".")  # exact at any size (no float)
     detail = (
-        f"Summe im Kreis: {fmt_num(cents / 100, 2)} EUR; höchstens "
+        f"Summe im Kreis: {euros},{cents % 100:02d} EUR; höchstens "
         "9.999.999.999.999,99 EUR sind zulässig."
     )
     return detail, [{**ref, "column": column, "value": f"{cents // 100}.{cents % 100:02d}"}]

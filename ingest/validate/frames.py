@@ -321,12 +321,16 @@ def totals(
     t = sums.add_prefix("sum_")
     t["_report"] = ids
     t["period"] = [reports[i][1] for i in ids]
+    exact_cents: list[dict[str, int]] = [{} for _ in ids]
     for col in contract.MONEY_COLUMNS:
         cents = rows.groupby("_report")[f"_{col}_cents"].agg(lambda c: sum(int(x) for x in c))
         exact = cents.reindex(ids, fill_value=0).tolist()
-        # Clipped to int64: any total above the bound is as wrong as another.
+        for n, c in enumerate(exact):
+            exact_cents[n][col] = c  # the exact total, for the finding's message
+        # Clipped to int64 for GX: any total above the bound is as wrong as another.
         t[f"sum_{col}_cents"] = [min(c, 2**62) for c in exact]
         t[f"sum_{col}_cents"] = t[f"sum_{col}_cents"].astype("int64")
+    t["_exact_cents"] = exact_cents
     t["months_outside_reporting_range"] = [_months_outside(t_p, today) for t_p in t["period"]]
     t["reference_population"] = [registry.get(reports[i][0]).population for i in ids]
     t["einwohner_to_reference"] = _ratio(t["sum_einwohner"], t["reference_population"])

@@ -745,3 +745,14 @@ def test_rows_without_numbers_are_numbered_from_one() -> None:
     df = _set(df, 2, "elb_frauen", int(df.at[2, "elb"]) + 1)
     verdict = checks.validate_report(df, LANDKREIS, PERIOD, previous=None)
     assert [(r["row"], r["column"]) for r in verdict.findings[0].rows] == [(3, "elb_frauen")]
+
+
+def test_a_money_total_beyond_int64_is_stated_exactly() -> None:
+    df = valid_report(STADT, PERIOD)  # one Gemeinde: its amount is the Kreis total
+    df["leistungen_unterkunft_eur"] = df["leistungen_unterkunft_eur"].astype(object)
+    # beyond int64 in cents and beyond a float's 16 digits
+    df.at[0, "leistungen_unterkunft_eur"] = Decimal("123456789012345678.91")
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert _rules(verdict.findings) == ["money_total_within_bounds"]
+    assert "Summe im Kreis: 123.456.789.012.345.678,91 EUR;" in verdict.findings[0].message
+    assert verdict.findings[0].rows[0]["value"] == "123456789012345678.91"
