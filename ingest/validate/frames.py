@@ -307,6 +307,16 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return numerator / denominator.where(denominator != 0)
 
 
+def _money_cents_totals(rows: pd.DataFrame, ids: list[int]) -> list[dict[str, int]]:
+    """Per report, the exact total of each money column in cents (Python ints)."""
+    out: list[dict[str, int]] = [{} for _ in ids]
+    for col in contract.MONEY_COLUMNS:
+        cents = rows.groupby("_report")[f"_{col}_cents"].agg(lambda c: sum(int(x) for x in c))
+        for n, total in enumerate(cents.reindex(ids, fill_value=0).tolist()):
+            out[n][col] = total
+    return out
+
+
 def totals(
     reports: list[tuple[str, str, pd.DataFrame, pd.DataFrame | None]],
     rows: pd.DataFrame,
@@ -321,16 +331,12 @@ def totals(
     t = sums.add_prefix("sum_")
     t["_report"] = ids
     t["period"] = [reports[i][1] for i in ids]
-    exact_cents: list[dict[str, int]] = [{} for _ in ids]
+    exact = _money_cents_totals(rows, ids)
     for col in contract.MONEY_COLUMNS:
-        cents = rows.groupby("_report")[f"_{col}_cents"].agg(lambda c: sum(int(x) for x in c))
-        exact = cents.reindex(ids, fill_value=0).tolist()
-        for n, c in enumerate(exact):
-            exact_cents[n][col] = c  # the exact total, for the finding's message
         # Clipped to int64 for GX: any total above the bound is as wrong as another.
-        t[f"sum_{col}_cents"] = [min(c, 2**62) for c in exact]
+        t[f"sum_{col}_cents"] = [min(e[col], 2**62) for e in exact]
         t[f"sum_{col}_cents"] = t[f"sum_{col}_cents"].astype("int64")
-    t["_exact_cents"] = exact_cents
+    t["_exact_cents"] = exact  # for the finding's message
     t["months_outside_reporting_range"] = [_months_outside(t_p, today) for t_p in t["period"]]
     t["reference_population"] = [registry.get(reports[i][0]).population for i in ids]
     t["einwohner_to_reference"] = _ratio(t["sum_einwohner"], t["reference_population"])
