@@ -756,3 +756,23 @@ def test_a_money_total_beyond_int64_is_stated_exactly() -> None:
     assert _rules(verdict.findings) == ["money_total_within_bounds"]
     assert "Summe im Kreis: 123.456.789.012.345.678,91 EUR;" in verdict.findings[0].message
     assert verdict.findings[0].rows[0]["value"] == "123456789012345678.91"
+
+
+POPULATION = "einwohner_matches_reference"
+
+
+@pytest.mark.parametrize(
+    ("einwohner", "rules_broken"),
+    [
+        (553_954, []),  # 95.00001 % of Essen's 583,109: inside
+        (553_953, [POPULATION]),  # one inhabitant fewer: 94.99999 %
+        (612_264, []),  # 104.99992 %: inside
+        # one inhabitant more, 105.00009 %: also more than any count of the Kreis may be
+        (612_265, ["counts_within_population", POPULATION]),
+    ],
+)
+def test_the_population_bounds_are_five_percent_inclusive(einwohner, rules_broken) -> None:
+    df = valid_report(STADT, PERIOD)  # one Gemeinde: its population is the Kreis's
+    df.at[0, "einwohner"] = einwohner
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert _rules(verdict.findings) == rules_broken
