@@ -776,3 +776,59 @@ def test_the_population_bounds_are_five_percent_inclusive(einwohner, rules_broke
     df.at[0, "einwohner"] = einwohner
     verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
     assert _rules(verdict.findings) == rules_broken
+
+
+def _essen(scale: float = 1.0, **cells: int) -> pd.DataFrame:
+    """Essen's report (one Gemeinde, 583,109 inhabitants) with a few cells set."""
+    df = pd.DataFrame(
+        [row(STADT, PERIOD, f"{STADT}000", "Essen", 583_109, scale)], columns=contract.COLUMNS
+    )
+    for column, value in cells.items():
+        df.at[0, column] = value
+    return df
+
+
+def _integrations(n: int) -> dict[str, int]:
+    """n integrations whose kinds and subgroups add up (the caseload stays as it is)."""
+    return {
+        "integrationen": n,
+        "integrationen_svb": n - 2,
+        "integrationen_ausbildung": 1,
+        "integrationen_selbstaendig": 1,
+        "integrationen_frauen": n // 2,
+        "integrationen_langzeit": n // 3,
+        "integrationen_alleinerziehend": n // 10,
+    }
+
+
+@pytest.mark.parametrize(
+    ("df", "warned"),
+    [
+        # Integrationsquote 0.3 % .. 6 % of Essen's 29,155 ELB
+        (_essen(**_integrations(88)), False),  # 0.302 %: the fewest inside
+        (_essen(**_integrations(87)), True),  # 0.298 %
+        (_essen(**_integrations(1749)), False),  # 5.999 %: the most inside
+        (_essen(**_integrations(1750)), True),  # 6.002 %
+    ],
+)
+def test_the_integrationsquote_bounds(df, warned) -> None:
+    assert int(df.at[0, "elb"]) == 29_155
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert verdict.findings == []
+    assert _rules(verdict.warnings) == (["integrationsquote_range"] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("df", "warned"),
+    [
+        # ELB-Quote 1 % .. 15 % of the inhabitants up to the age limit
+        (_essen(0.17, einwohner_bis_rag=495_600), False),  # 4,956 ELB: exactly 1 %
+        (_essen(0.17, einwohner_bis_rag=495_601), True),  # 0.99998 %
+        (_essen(einwohner_bis_rag=194_367), False),  # 29,155 ELB: 14.99997 %
+        (_essen(einwohner_bis_rag=194_366), True),  # 15.00005 %
+    ],
+)
+def test_the_elb_quote_bounds(df, warned) -> None:
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert verdict.findings == []
+    assert _rules(verdict.warnings) == (["elb_quote_range"] if warned else [])
