@@ -832,3 +832,14 @@ def test_the_elb_quote_bounds(df, warned) -> None:
     verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
     assert verdict.findings == []
     assert _rules(verdict.warnings) == (["elb_quote_range"] if warned else [])
+
+
+@pytest.mark.parametrize(
+    ("bedarfsgemeinschaften", "warned"),
+    [(11_662, False), (11_661, True)],  # 29,155 ELB: exactly 2.5 per BG, then 2.50021
+)
+def test_the_elb_per_bg_bound_is_inclusive(bedarfsgemeinschaften, warned) -> None:
+    df = _essen(bedarfsgemeinschaften=bedarfsgemeinschaften)
+    verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
+    assert verdict.findings == []
+    assert _rules(verdict.warnings) == (["elb_per_bg_max"] if warned else [])
