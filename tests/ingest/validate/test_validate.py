@@ -843,3 +843,12 @@ def test_the_elb_per_bg_bound_is_inclusive(bedarfsgemeinschaften, warned) -> Non
     verdict = checks.validate_report(df, STADT, PERIOD, previous=None)
     assert verdict.findings == []
     assert _rules(verdict.warnings) == (["elb_per_bg_max"] if warned else [])
+
+
+def test_a_one_letter_gemeinde_name_and_zero_euros_are_valid() -> None:
+    df = valid_report(LANDKREIS, PERIOD)
+    df.at[1, "gemeinde_name"] = "A"
+    df["leistungen_unterkunft_eur"] = df["leistungen_unterkunft_eur"].astype(object)
+    df.at[2, "leistungen_unterkunft_eur"] = Decimal("0.00")
+    verdict = checks.validate_report(df, LANDKREIS, PERIOD, previous=None)
+    assert verdict.findings == [] and verdict.warnings == []
