@@ -22,6 +22,9 @@ LIMIT = 1_152_921_504_606_846_976  # 2 to the 60th, written out
         (str(LIMIT + 1), None),
         (Decimal(LIMIT + 1), None),
         ("12", 12),
+        ("-12", -12),  # a negative count is a number: the non-negative rule names it
+        ("--5", None),
+        ("-x5", None),
         (12.0, 12),
         (12.5, None),
         (True, None),
