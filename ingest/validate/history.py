@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.core import contract
 from ingest.core.rules import HISTORY_RULES
 from ingest.validate import store
-from ingest.validate.checks import validate_report
+from ingest.validate.checks import validate_many
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,8 +28,9 @@ def recheck_following(
 ) -> set[str]:
     """Re-check the history rules of the month after each newly accepted ``(ags, period,
     revision)`` where that month compared with something else; return the months whose
-    warnings changed."""
-    changed: set[str] = set()
+    warnings changed. All re-checks of a run share one GX run (a late month re-checks the
+    104 reports of the month after it)."""
+    todo = []
     for ags, period, revision in sorted(set(accepted)):
         following = index.first_after(ags, period)
         if following is None:
@@ -42,7 +43,11 @@ def recheck_following(
         wanted = {"period": period, "revision": revision}
         if basis.get("compared_with") == wanted:
             continue
-        warnings = _history_warnings(ags, later_period, later_path, period, revision)
+        todo.append((ags, later_period, later_revision, later_path, wanted, verdict))
+    changed: set[str] = set()
+    for (ags, later_period, later_revision, _path, wanted, verdict), warnings in zip(
+        todo, _history_warnings(todo), strict=True
+    ):
         before = [w for w in store.effective_warnings(verdict) if w["rule"] in HISTORY_RULES]
         store.write_history_check(
             {
@@ -60,16 +65,22 @@ def recheck_following(
     return changed
 
 
-def _history_warnings(
-    ags: str, period: str, path: Any, previous_period: str, previous_revision: int
-) -> list[dict[str, Any]]:
-    """The history-rule warnings of an accepted revision against another previous month."""
+def _history_warnings(todo: list[tuple]) -> list[list[dict[str, Any]]]:
+    """The history-rule warnings of accepted revisions, each against another previous
+    month, validated together."""
     import pandas as pd
 
-    rows = _canonical(pd.read_parquet(path))
-    previous = pd.read_parquet(store.accepted_path(ags, previous_period, previous_revision))
-    verdict = validate_report(rows, ags, period, previous=previous)
-    return [w.to_dict() for w in verdict.warnings if w.rule in HISTORY_RULES]
+    if not todo:
+        return []
+    reports = []
+    for ags, period, _revision, path, wanted, _verdict in todo:
+        rows = _canonical(pd.read_parquet(path))
+        previous = pd.read_parquet(store.accepted_path(ags, wanted["period"], wanted["revision"]))
+        reports.append((ags, period, rows, previous))
+    return [
+        [w.to_dict() for w in verdict.warnings if w.rule in HISTORY_RULES]
+        for verdict in validate_many(reports)
+    ]
 
 
 def _canonical(accepted: pd.DataFrame) -> pd.DataFrame:

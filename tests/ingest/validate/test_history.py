@@ -21,11 +21,11 @@ from tests.expectations.factory import valid_report
 ESSEN = "05113"
 
 
-def land(period: str, scale: float, day: int) -> None:
-    df = valid_report(ESSEN, period, scale=scale)
+def land(period: str, scale: float, day: int, ags: str = ESSEN) -> None:
+    df = valid_report(ags, period, scale=scale)
     body = df[list(contract.COLUMNS)].to_csv(index=False).encode("utf-8")
     fetched = FetchedReport(body, "text/csv; charset=utf-8", None, None, 1, 200, "http://h/r")
-    landing.land(ESSEN, period, fetched, datetime(2026, 11, day, 6, tzinfo=UTC))
+    landing.land(ags, period, fetched, datetime(2026, 11, day, 6, tzinfo=UTC))
 
 
 def history_rules(warnings: list[dict]) -> list[str]:
@@ -74,3 +74,33 @@ def test_a_month_validated_after_its_previous_month_needs_no_recheck(data_dir: P
     land("2026-10", 1.4, 8)
     run.process_pending(now=datetime(2026, 11, 8, 7, tzinfo=UTC))
     assert store.read_history_check(ESSEN, "2026-10", 1) is None
+
+
+def test_the_rechecks_of_a_run_share_one_validation(data_dir: Path, monkeypatch) -> None:
+    from ingest.validate import history
+
+    other = "05515"  # Stadt Münster, one Gemeinde
+    land("2026-08", 1.0, 5)
+    land("2026-10", 1.4, 8)  # +40 % against August: a warning
+    land("2026-08", 1.0, 5, other)
+    land("2026-10", 1.0, 8, other)  # as in August: none
+    run.process_pending(now=datetime(2026, 11, 8, 7, tzinfo=UTC))
+    batches = []
+    real = history.validate_many
+    monkeypatch.setattr(
+        history, "validate_many", lambda reports: batches.append(len(reports)) or real(reports)
+    )
+    land("2026-09", 1.3, 20)  # October is +7.7 % against it: the warning goes
+    land("2026-09", 1.3, 20, other)  # October is -23 % against it: a warning comes
+    run.process_pending(now=datetime(2026, 11, 20, 7, tzinfo=UTC))
+    assert batches == [2]
+    essen = store.read_history_check(ESSEN, "2026-10", 1)
+    muenster = store.read_history_check(other, "2026-10", 1)
+    assert (history_rules(essen["warnings_before"]), history_rules(essen["warnings"])) == (
+        ["elb_change_vs_previous"],
+        [],
+    )
+    assert (history_rules(muenster["warnings_before"]), history_rules(muenster["warnings"])) == (
+        [],
+        ["elb_change_vs_previous"],
+    )
