@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.core import clock, periods, registry
 from ingest.core.findings import Finding
-from ingest.core.german import fmt_num, fmt_share
+from ingest.core.german import fmt_int, fmt_num, fmt_share
 from ingest.core.rules import SUITE_VERSION, rules
 from ingest.validate import frames
 from ingest.validate.engine import engine
@@ -178,9 +178,8 @@ def _bounds_detail(meta: dict, t: dict[str, Any], today: date) -> tuple[str, lis
         return detail, [{**ref, "column": "period", "value": t["period"]}]
     column = meta["report_column"]
     cents = t["_exact_cents"][column]
-    euros = f"{cents // 100:,}".replace(",", ".")  # exact at any size (no float)
-    detail = (
-        f"Summe im Kreis: {euros},{cents % 100:02d} EUR; höchstens "
+    detail = (  # euros and cents apart: exact at any size (no float)
+        f"Summe im Kreis: {fmt_int(cents // 100)},{cents % 100:02d} EUR; höchstens "
         "9.999.999.999.999,99 EUR sind zulässig."
     )
     return detail, [{**ref, "column": column, "value": f"{cents // 100}.{cents % 100:02d}"}]

@@ -12,7 +12,7 @@ warnings digest read the warnings from there (:func:`ingest.validate.store.effec
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingest.core import contract
 from ingest.core.rules import HISTORY_RULES
@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+class _Recheck(NamedTuple):
+    """An accepted revision whose history rules must be checked against another month."""
+
+    ags: str
+    period: str
+    revision: int
+    path: Any
+    compared_with: dict[str, Any]  # {"period", "revision"} of the month it now follows
+    verdict: dict[str, Any]
+
+
 def recheck_following(
     accepted: list[tuple[str, str, int]], index: store.AcceptedIndex, now: datetime
 ) -> set[str]:
@@ -30,7 +41,7 @@ def recheck_following(
     revision)`` where that month compared with something else; return the months whose
     warnings changed. All re-checks of a run share one GX run (a late month re-checks the
     104 reports of the month after it)."""
-    todo = []
+    todo: list[_Recheck] = []
     for ags, period, revision in sorted(set(accepted)):
         following = index.first_after(ags, period)
         if following is None:
@@ -43,29 +54,28 @@ def recheck_following(
         wanted = {"period": period, "revision": revision}
         if basis.get("compared_with") == wanted:
             continue
-        todo.append((ags, later_period, later_revision, later_path, wanted, verdict))
+        todo.append(_Recheck(ags, later_period, later_revision, later_path, wanted, verdict))
     changed: set[str] = set()
-    for (ags, later_period, later_revision, _path, wanted, verdict), warnings in zip(
-        todo, _history_warnings(todo), strict=True
-    ):
-        before = [w for w in store.effective_warnings(verdict) if w["rule"] in HISTORY_RULES]
+    for item, warnings in zip(todo, _history_warnings(todo), strict=True):
+        effective = store.effective_warnings(item.verdict)
+        before = [w for w in effective if w["rule"] in HISTORY_RULES]
         store.write_history_check(
             {
-                "kreis_ags": ags,
-                "period": later_period,
-                "revision": later_revision,
-                "compared_with": wanted,
+                "kreis_ags": item.ags,
+                "period": item.period,
+                "revision": item.revision,
+                "compared_with": item.compared_with,
                 "warnings": warnings,
                 "warnings_before": before,
                 "checked_at": now.isoformat(),
             }
         )
         if warnings != before:
-            changed.add(later_period)
+            changed.add(item.period)
     return changed
 
 
-def _history_warnings(todo: list[tuple]) -> list[list[dict[str, Any]]]:
+def _history_warnings(todo: list[_Recheck]) -> list[list[dict[str, Any]]]:
     """The history-rule warnings of accepted revisions, each against another previous
     month, validated together."""
     import pandas as pd
@@ -73,10 +83,10 @@ def _history_warnings(todo: list[tuple]) -> list[list[dict[str, Any]]]:
     if not todo:
         return []
     reports = []
-    for ags, period, _revision, path, wanted, _verdict in todo:
-        rows = _canonical(pd.read_parquet(path))
-        previous = pd.read_parquet(store.accepted_path(ags, wanted["period"], wanted["revision"]))
-        reports.append((ags, period, rows, previous))
+    for item in todo:
+        rows = _canonical(pd.read_parquet(item.path))
+        previous = pd.read_parquet(store.accepted_path(item.ags, **item.compared_with))
+        reports.append((item.ags, item.period, rows, previous))
     return [
         [w.to_dict() for w in verdict.warnings if w.rule in HISTORY_RULES]
         for verdict in validate_many(reports)
