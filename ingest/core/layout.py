@@ -123,7 +123,7 @@ def events_dir() -> Path:
 
 def gateway_dir() -> Path:
     """The intake gateway's files: ``keys/``, ``secrets/``, ``attempts/``, ``notices/``,
-    ``session_secret``."""
+    ``ended_sessions/``, ``session_secret``."""
     return data_dir() / "gateway"
 
 
@@ -145,6 +145,11 @@ def gateway_attempts(day: date) -> Path:
 def gateway_session_secret() -> Path:
     """The key that signs the jobcenter page's session cookies (mode 0600, made on first use)."""
     return gateway_dir() / "session_secret"
+
+
+def gateway_ended_sessions_dir() -> Path:
+    """One empty marker file per page session ended by signing out (named by a hash)."""
+    return gateway_dir() / "ended_sessions"
 
 
 def gateway_notices_dir() -> Path:

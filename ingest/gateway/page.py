@@ -180,7 +180,7 @@ async def sign_out(request: Request) -> Response:
         client=_client(request),
     )
     response = RedirectResponse("/jobcenter", 303)
-    sessions.end(request, response)
+    sessions.end(request, response, session)
     return response
 
 

@@ -6,6 +6,9 @@ needs it and read once per process), and
 the time it was signed: after :data:`MAX_AGE_SECONDS` it is no longer accepted. It never
 holds the delivery key; ``key_id`` (a prefix of the key's hash) lets every request check
 that the key the person signed in with is still valid, so revoking a key ends its sessions.
+Signing out ends the session on the server too: a marker named by the hash of its CSRF
+token (``gateway/ended_sessions/``, holding when the cookie expires at the latest) refuses
+a copy of the cookie kept from before; markers go once their cookies would have expired.
 A visitor who is not signed in gets an anonymous session with only a CSRF token, so the
 sign-in form is protected too. Flags: ``HttpOnly``, ``SameSite=Lax``, ``Path=/jobcenter``
 and ``Secure`` whenever the request came over https.
@@ -13,10 +16,12 @@ and ``Secure`` whenever the request came over https.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -97,6 +102,8 @@ class Sessions:
             return None
         if not isinstance(key_id, str) or not credentials.key_id_valid(ags, key_id):
             return None
+        if _ended_marker(doc["csrf"]).exists():
+            return None
         return Session(ags, key_id, doc["csrf"])
 
     @staticmethod
@@ -117,8 +124,10 @@ class Sessions:
             secure=request.url.scheme == "https",
         )
 
-    def end(self, request: Request, response: Response) -> None:
-        """Remove the cookie."""
+    def end(self, request: Request, response: Response, session: Session) -> None:
+        """End ``session`` on the server (a signed-in one) and remove the cookie."""
+        if session.kreis_ags is not None:
+            self._mark_ended(session.csrf)
         response.delete_cookie(
             COOKIE,
             path=COOKIE_PATH,
@@ -126,3 +135,28 @@ class Sessions:
             samesite="lax",
             secure=request.url.scheme == "https",
         )
+
+    def _mark_ended(self, csrf: str) -> None:
+        """Write the session's marker; remove the markers whose cookies have expired.
+
+        Expiry is read from the signer's own clock, the one that expires the cookies.
+        """
+        now = self._signer.make_signer(_SALT).get_timestamp()
+        marker = _ended_marker(csrf)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
+        tmp.write_text(str(now + MAX_AGE_SECONDS), encoding="ascii")
+        os.replace(tmp, marker)
+        for old in marker.parent.iterdir():
+            try:
+                expired = int(old.read_text(encoding="ascii")) < now
+            except (OSError, ValueError):
+                continue  # another sign-out is writing it, or it is gone already
+            if expired:
+                old.unlink(missing_ok=True)
+
+
+def _ended_marker(csrf: str) -> Path:
+    """The marker of a session ended by signing out: named by its CSRF token's hash."""
+    name = hashlib.sha256(csrf.encode("utf-8")).hexdigest()
+    return layout.gateway_ended_sessions_dir() / name

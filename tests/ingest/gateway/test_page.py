@@ -330,6 +330,26 @@ def test_sign_out_and_a_revoked_key_end_the_session(
     assert reasons == ["signed_in", "signed_out", "signed_in"]
 
 
+def test_a_copy_of_the_cookie_kept_from_before_signing_out_is_refused(
+    page_gateway: Gateway, issue_key, data_dir: Path
+):
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    kept = s.cookies.get("jcw_sitzung")
+    r = s.post(page_gateway.url("/jobcenter/abmelden"), data={"csrf": csrf_of(page)}, timeout=30)
+    assert r.status_code == 200 and "Abmelden" not in r.text
+    copy = requests.Session()
+    copy.cookies.set("jcw_sitzung", kept)
+    r = copy.get(page_gateway.url("/jobcenter"), timeout=30)
+    assert "Lieferschlüssel Ihres Jobcenters" in r.text and "Abmelden" not in r.text
+    r = upload(page_gateway, copy, page, "bericht.csv", report_csv(ESSEN))
+    assert r.status_code == 401 and "nicht (mehr) angemeldet" in r.text, r.text
+    assert not layout.landing_dir().exists()
+    # signing in again gives a new session, which the ended one does not touch
+    s, page = signed_in(page_gateway, issue_key(ESSEN))
+    assert "Abmelden" in s.get(page_gateway.url("/jobcenter"), timeout=30).text
+    assert len(list(layout.gateway_ended_sessions_dir().iterdir())) == 1
+
+
 def test_an_oversized_upload_is_refused_before_anything_lands(
     page_gateway: Gateway, issue_key, data_dir: Path
 ):
