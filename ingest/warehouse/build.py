@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 _PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
 # The published dbt docs: one self-contained page, and the prefix of its temporary target.
 DOCS_PAGE = "index.html"
+DOCS_STATE = "docs_state.json"
 _DOCS_TMP_PREFIX = ".dbt-docs-tmp-"
 
 
@@ -209,14 +210,16 @@ def rebuild(
     return summary
 
 
-def docs() -> Path:
+def docs(day: str | date | None = None) -> Path:
     """Generate the dbt docs into ``<JCW_DATA_DIR>/docs/dbt/index.html``; return that folder.
 
     One self-contained page (``dbt docs generate --static``: manifest and catalog embedded),
     so it opens from ``file://``. dbt writes into a temporary target folder beside the
     published one; only the page is moved into place (``os.replace``) and nothing else stays
     in the folder. A failed generation raises BuildFailed and leaves the previous docs.
+    ``day`` (the one clock if None) and the dbt project are recorded for :func:`docs_current`.
     """
+    stamp = {"day": clock.today(day).isoformat(), "project": project_fingerprint()}
     out = layout.docs_dir("dbt")
     out.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(warehouse_dir() / ".build.lock"):
@@ -234,9 +237,21 @@ def docs() -> Path:
             if proc.returncode != 0 or not page.is_file():
                 raise BuildFailed(None, None, f"dbt docs generate failed: {tail(proc.stdout)}")
             _publish_docs_page(page, out)
+            write_state(warehouse_dir(), stamp, DOCS_STATE)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def docs_current(day: str | date | None = None) -> bool:
+    """True if the docs page was generated on ``day`` (the one clock if None) from this dbt
+    project. The warehouse DAG then leaves it alone: its catalog (row counts, sizes) is a
+    day old at most, and a build after every delivery does not hold the writer pool for
+    another dbt run that changes nothing a reader needs."""
+    page = layout.docs_dir("dbt") / DOCS_PAGE
+    stamp = read_state(warehouse_dir(), DOCS_STATE)
+    wanted = {"day": clock.today(day).isoformat(), "project": project_fingerprint()}
+    return page.is_file() and stamp == wanted
 
 
 def _publish_docs_page(page: Path, out: Path) -> None:

@@ -6,10 +6,12 @@ Chromium, offline. A failed generation must leave the previous page in place.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from ingest.core import settings
 from ingest.core.errors import BuildFailed
 from ingest.warehouse import build
 
@@ -17,6 +19,7 @@ pytestmark = pytest.mark.timeout(900)
 
 # What an older generator (``dbt docs generate`` with the docs folder as target) left behind.
 OLD_LEFTOVERS = ("catalog.json", "manifest.json", "graph.gpickle", "partial_parse.msgpack")
+DAY = "2026-11-15"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def generated_docs(small_warehouse: Path) -> Path:
         (out / name).write_text("{}")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JCW_DATA_DIR", str(small_warehouse))
-        assert build.docs() == out
+        assert build.docs(DAY) == out
     return out
 
 
@@ -55,6 +58,21 @@ def test_the_page_lists_the_models_when_opened_from_a_file(generated_docs: Path,
     assert "One row per month: totals of all kommunale Jobcenter" in text
     assert "jobcenters_reporting" in text and "INTEGER" in text
     assert "(loading)" not in text
+
+
+def test_the_page_stays_current_for_its_day_and_dbt_project_only(
+    generated_docs: Path, small_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JCW_DATA_DIR", str(small_warehouse))
+    assert build.docs_current(DAY)
+    assert not build.docs_current("2026-11-16")
+    project = tmp_path / "dbt_project"
+    shutil.copytree(settings.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target"))
+    monkeypatch.setattr(settings, "DBT_PROJECT_DIR", project)
+    assert build.docs_current(DAY)
+    model = project / "models" / "marts" / "monthly" / "national_month.sql"
+    model.write_text(model.read_text() + "\n")
+    assert not build.docs_current(DAY)
 
 
 def test_a_failed_generation_leaves_the_previous_docs(
