@@ -148,7 +148,8 @@ def gateway_session_secret() -> Path:
 
 
 def gateway_ended_sessions_dir() -> Path:
-    """One empty marker file per page session ended by signing out (named by a hash)."""
+    """One marker file per page session ended by signing out (named by a hash, holding
+    when the session's cookie expires at the latest)."""
     return gateway_dir() / "ended_sessions"
 
 

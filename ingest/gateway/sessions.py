@@ -27,7 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingest.core import keys, layout
+from ingest.core import files, keys, layout
 from ingest.core.errors import InvalidKey
 from ingest.gateway import credentials
 
@@ -143,15 +143,14 @@ class Sessions:
         """
         now = self._signer.make_signer(_SALT).get_timestamp()
         marker = _ended_marker(csrf)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_name(f".{marker.name}.{os.getpid()}.tmp")
-        tmp.write_text(str(now + MAX_AGE_SECONDS), encoding="ascii")
-        os.replace(tmp, marker)
+        files.replace_atomic(marker, str(now + MAX_AGE_SECONDS).encode("ascii"))
         for old in marker.parent.iterdir():
+            if files.is_temp(old):
+                continue  # another sign-out is writing its marker
             try:
                 expired = int(old.read_text(encoding="ascii")) < now
             except (OSError, ValueError):
-                continue  # another sign-out is writing it, or it is gone already
+                continue  # gone already, or not a marker
             if expired:
                 old.unlink(missing_ok=True)
 

@@ -12,6 +12,7 @@ warnings digest read the warnings from there (:func:`ingest.validate.store.effec
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingest.core import contract
@@ -29,7 +30,7 @@ class _Recheck(NamedTuple):
     ags: str
     period: str
     revision: int
-    path: Any
+    path: Path
     compared_with: dict[str, Any]  # {"period", "revision"} of the month it now follows
     verdict: dict[str, Any]
 

@@ -219,7 +219,7 @@ def docs(day: str | date | None = None) -> Path:
     in the folder. A failed generation raises BuildFailed and leaves the previous docs.
     ``day`` (the one clock if None) and the dbt project are recorded for :func:`docs_current`.
     """
-    stamp = {"day": clock.today(day).isoformat(), "project": project_fingerprint()}
+    stamp = _docs_stamp(day)
     out = layout.docs_dir("dbt")
     out.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(warehouse_dir() / ".build.lock"):
@@ -249,9 +249,12 @@ def docs_current(day: str | date | None = None) -> bool:
     day old at most, and a build after every delivery does not hold the writer pool for
     another dbt run that changes nothing a reader needs."""
     page = layout.docs_dir("dbt") / DOCS_PAGE
-    stamp = read_state(warehouse_dir(), DOCS_STATE)
-    wanted = {"day": clock.today(day).isoformat(), "project": project_fingerprint()}
-    return page.is_file() and stamp == wanted
+    return page.is_file() and read_state(warehouse_dir(), DOCS_STATE) == _docs_stamp(day)
+
+
+def _docs_stamp(day: str | date | None) -> dict[str, str]:
+    """What a docs page is generated from: the day and the dbt project's fingerprint."""
+    return {"day": clock.today(day).isoformat(), "project": project_fingerprint()}
 
 
 def _publish_docs_page(page: Path, out: Path) -> None:

@@ -9,10 +9,9 @@ page).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from ingest.warehouse.dbt import fsync
+from ingest.core import files
 
 BUILD_STATE = "build_state.json"
 
@@ -25,7 +24,4 @@ def read_state(wh: Path, name: str = BUILD_STATE) -> dict:
 
 
 def write_state(wh: Path, state: dict, name: str = BUILD_STATE) -> None:
-    tmp = wh / f"{name}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    fsync(tmp)
-    os.replace(tmp, wh / name)
+    files.replace_json(wh / name, state)
